@@ -1,0 +1,63 @@
+// Builds the commander program. Commands that have not landed yet are listed and say so honestly.
+import { Command } from 'commander';
+
+export const VERSION = '0.1.0';
+
+/** Commands a later change implements; each prints that it is not built yet and exits 3. */
+const PLANNED: Array<[string, string]> = [
+  ['up', 'create and start a stack from Compose files'],
+  ['down', 'stop and remove a stack'],
+  ['ps', 'list the tasks of a stack'],
+  ['logs', 'show the logs of services'],
+  ['exec', 'run a command in a running task'],
+  ['run', 'run a one-off task of a service'],
+  ['scale', 'set the number of replicas of services'],
+  ['restart', 'restart services (a forced rolling replacement)'],
+  ['stop', 'stop services'],
+  ['start', 'start stopped services'],
+  ['config', 'print the normalized stack model'],
+  ['plan', 'show what `up` would change, without applying it'],
+  ['events', 'stream events'],
+  ['top', 'show the processes of tasks'],
+  ['stats', 'show resource usage of tasks'],
+  ['images', 'list images used by a stack'],
+  ['pull', 'pull service images'],
+  ['push', 'push service images'],
+  ['build', 'build service images'],
+  ['image', 'manage images (ls, pull, push, rm, prune, import, export, inspect)'],
+  ['service', 'manage services (ls, ps, inspect, update, rollback, scale, restart)'],
+  ['stack', 'manage stacks (ls, rm)'],
+  ['node', 'manage nodes (ls, inspect, update, rm, join-token)'],
+  ['node-agent', 'run the node agent on this host'],
+  ['controller', 'run a controller'],
+  ['system', 'the embedded control plane (status, stop)'],
+  ['login', 'log in to a registry'],
+];
+
+export function buildProgram(): Command {
+  const program = new Command('tsstack')
+    .description('Declarative multi-container orchestrator: Compose files in, containers out.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // Usage errors exit 2, like docker compose; help and version exit 0.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => console.log(`tsstack ${VERSION}`));
+  for (const [name, description] of PLANNED) {
+    program
+      .command(name)
+      .description(`${description} (not built yet)`)
+      .allowUnknownOption()
+      .argument('[args...]')
+      .action(() => {
+        process.stderr.write(`tsstack ${name}: not built yet in this version\n`);
+        process.exitCode = 3;
+      });
+  }
+  return program;
+}

@@ -1,0 +1,2 @@
+// apps/node-agent: public door. See docs/architecture.md.
+export const NOT_BUILT_YET = true;

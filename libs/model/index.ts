@@ -1,0 +1,5 @@
+// libs/model: the shared, typed vocabulary of tsstack (stack, service, task, node, event, errors). Pure.
+export * from './src/errors';
+export * from './src/service';
+export * from './src/task';
+export * from './src/event';

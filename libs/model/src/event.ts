@@ -1,0 +1,37 @@
+// Events: every state change, appended to one capped stream. `id` is the stream id, the resume cursor.
+export type EventType =
+  | 'stack.updated'
+  | 'stack.removed'
+  | 'service.created'
+  | 'service.updated'
+  | 'service.removed'
+  | 'service.scaled'
+  | 'service.update.status'
+  | 'task.created'
+  | 'task.state'
+  | 'task.health'
+  | 'task.removed'
+  | 'node.joined'
+  | 'node.status'
+  | 'node.updated'
+  | 'node.removed'
+  | 'image.pull.progress'
+  | 'stats'
+  | 'controller.leader';
+
+export interface TsstackEvent {
+  id: string;
+  time: number;
+  type: EventType;
+  stack?: string;
+  service?: string;
+  task?: string;
+  node?: string;
+  from?: string;
+  to?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+}
+
+export type UpdateStatus =
+  'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';

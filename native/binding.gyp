@@ -1,0 +1,47 @@
+# One build for the native core. Sources are globbed per folder so each part of native/ grows without
+# touching this file:
+#   src/core/     container core (namespaces, mounts, cgroups, caps, seccomp) shared by the addon and CLIs
+#   src/addon/    node-addon-api bindings of the core            -> tsstack_core.node
+#   src/net/      netlink (links, veth, bridge, vxlan, addrs, routes, fdb, neigh) + its bindings -> tsstack_net.node
+#   shim/         per-container supervisor                        -> tsstack-shim
+#   runtime-cli/  OCI-runtime-style command over the core         -> tsstack-runtime
+{
+  "target_defaults": {
+    "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing"],
+    "cflags_c": ["-std=gnu11"],
+    "cflags_cc": ["-std=c++17", "-fexceptions"],
+    "cflags!": ["-fno-exceptions"],
+    "cflags_cc!": ["-fno-exceptions"],
+    "defines": ["_GNU_SOURCE"]
+  },
+  "targets": [
+    {
+      "target_name": "tsstack_core",
+      "sources": ["<!@(sh -c 'ls src/core/*.c src/addon/*.cc 2>/dev/null; true')"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["-lseccomp"]
+    },
+    {
+      "target_name": "tsstack_net",
+      "sources": ["<!@(sh -c 'ls src/net/*.c src/net/*.cc 2>/dev/null; true')"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["<!@(sh -c 'pkg-config --libs libmnl 2>/dev/null || true')"]
+    },
+    {
+      "target_name": "tsstack-shim",
+      "type": "executable",
+      "sources": ["<!@(sh -c 'ls shim/*.c 2>/dev/null; true')"],
+      "include_dirs": ["src"],
+      "ldflags": ["-static-libgcc"]
+    },
+    {
+      "target_name": "tsstack-runtime",
+      "type": "executable",
+      "sources": ["<!@(sh -c 'ls runtime-cli/*.c src/core/*.c 2>/dev/null; true')"],
+      "include_dirs": ["src"],
+      "libraries": ["-lseccomp"]
+    }
+  ]
+}
