@@ -3,3 +3,4 @@ export * from './src/errors';
 export * from './src/service';
 export * from './src/task';
 export * from './src/event';
+export * from './src/protocol';
