@@ -1,7 +1,13 @@
-// Builds the commander program. Commands that have not landed yet are listed and say so honestly.
+// Builds the commander program. Each command lives in commands/<name>.command.ts and exports
+// `register(program)`; add it to REGISTRARS. Commands that have not landed yet are listed and say so.
 import { Command } from 'commander';
+import * as versionCommand from './commands/version.command';
 
 export const VERSION = '0.1.0';
+
+type Registrar = { register(program: Command): void };
+
+const REGISTRARS: Registrar[] = [versionCommand];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
 const PLANNED: Array<[string, string]> = [
@@ -44,11 +50,9 @@ export function buildProgram(): Command {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
-  program
-    .command('version')
-    .description('print the version')
-    .action(() => console.log(`tsstack ${VERSION}`));
-  for (const [name, description] of PLANNED) {
+  for (const r of REGISTRARS) r.register(program);
+  const registered = new Set(program.commands.map((c) => c.name()));
+  for (const [name, description] of PLANNED.filter(([n]) => !registered.has(n))) {
     program
       .command(name)
       .description(`${description} (not built yet)`)
