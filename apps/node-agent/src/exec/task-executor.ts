@@ -1,0 +1,128 @@
+// Pure task executor step (Swarm's agent/exec `Do`): given a task (desired state + last reported status) and a
+// small Controller port that drives one container, advance the task by one step and return the new status.
+// All side effects live behind the port; this file only decides what to call next.
+import { TaskState, isTerminal, type Task, type TaskStatus } from '@tsstack/model';
+
+/** Result of waiting for a container's main process. */
+export interface ExitInfo {
+  exitCode: number;
+  signal?: string;
+  oomKilled?: boolean;
+}
+
+/** Drives one task's container. Implemented over libs/runtime + libs/image + libs/network by the agent. */
+export interface TaskController {
+  /** Image, rootfs, volumes, network attachment, container created (not started). */
+  prepare(): Promise<void>;
+  /** Start the created container; resolves with its pid. */
+  start(): Promise<{ containerId: string; pid: number }>;
+  /** Resolves when the main process exits. */
+  wait(): Promise<ExitInfo>;
+  /** Graceful stop (SIGTERM, grace, SIGKILL). */
+  shutdown(): Promise<void>;
+  /** Immediate SIGKILL. */
+  terminate(): Promise<void>;
+  /** Remove container and everything prepared for it. */
+  remove(): Promise<void>;
+}
+
+/** A failure of a step the task cannot recover from by retrying this step (bad image, port taken...). */
+export class TaskRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskRejectedError';
+  }
+}
+
+function next(prev: TaskStatus, state: TaskState, message: string, extra: Partial<TaskStatus> = {}): TaskStatus {
+  return { ...prev, ...extra, state, message, timestamp: Date.now() };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Advance `task` by one step. Returns the new status, or the same object when nothing is to be done (the task
+ * is terminal, or already at its desired state). Never moves a state backwards.
+ */
+export async function doStep(task: Task, ctl: TaskController): Promise<TaskStatus> {
+  const status = task.status;
+  const state = status.state;
+  if (isTerminal(state)) return status;
+
+  // Shutdown requested: stop whatever runs, then report shutdown.
+  if (task.desiredState >= TaskState.Shutdown) {
+    if (state >= TaskState.Starting) {
+      try {
+        await ctl.shutdown();
+      } catch {
+        await ctl.terminate();
+      }
+    }
+    return next(status, TaskState.Shutdown, 'shutdown', { finishedAt: Date.now() });
+  }
+
+  try {
+    switch (state) {
+      case TaskState.New:
+      case TaskState.Pending:
+      case TaskState.Assigned:
+        return next(status, TaskState.Accepted, 'accepted');
+      case TaskState.Accepted:
+        if (task.desiredState < TaskState.Preparing) return status;
+        await ctl.prepare();
+        return next(status, TaskState.Preparing, 'preparing');
+      case TaskState.Preparing:
+        return next(status, TaskState.Ready, 'prepared');
+      case TaskState.Ready:
+        if (task.desiredState < TaskState.Running) return status;
+        return next(status, TaskState.Starting, 'starting');
+      case TaskState.Starting: {
+        const { containerId, pid } = await ctl.start();
+        return next(status, TaskState.Running, 'started', { containerId, pid, startedAt: Date.now() });
+      }
+      case TaskState.Running: {
+        const exit = await ctl.wait();
+        const failed = exit.exitCode !== 0 || exit.signal !== undefined || exit.oomKilled === true;
+        const extra: Partial<TaskStatus> = {
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          oomKilled: exit.oomKilled,
+          finishedAt: Date.now(),
+        };
+        if (!failed) return next(status, TaskState.Complete, 'finished', extra);
+        const why = exit.oomKilled
+          ? 'killed: out of memory'
+          : exit.signal
+            ? `killed by ${exit.signal}`
+            : `exit code ${exit.exitCode}`;
+        return next(status, TaskState.Failed, `task: non-zero exit (${exit.exitCode})`, { ...extra, error: why });
+      }
+      default:
+        return status;
+    }
+  } catch (err) {
+    if (err instanceof TaskRejectedError || state < TaskState.Starting) {
+      return next(status, TaskState.Rejected, 'rejected', { error: errorText(err), finishedAt: Date.now() });
+    }
+    return next(status, TaskState.Failed, 'failed', { error: errorText(err), finishedAt: Date.now() });
+  }
+}
+
+/** Run steps until the task reaches its desired state or a terminal one. `onStatus` sees every new status. */
+export async function runTask(
+  task: Task,
+  ctl: TaskController,
+  onStatus: (s: TaskStatus) => void,
+  shouldStop: () => boolean = () => false,
+): Promise<TaskStatus> {
+  let current = task;
+  for (;;) {
+    const s = await doStep(current, ctl);
+    if (s === current.status) return s;
+    onStatus(s);
+    current = { ...current, status: s };
+    if (isTerminal(s.state) || shouldStop()) return s;
+  }
+}
