@@ -1,0 +1,517 @@
+// ImageStore: the node-local image store. Blobs are content-addressed (blobs/sha256), references map to
+// manifest digests in refs.json (atomic temp+rename), each image is unpacked once into rootfs/<hex> by
+// applying its layers in order, and every container gets its own overlay upper/work dirs on top of it.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlobStore, sha256, writeFileAtomic } from './blob-store';
+import {
+  DigestMismatchError,
+  ImageInUseError,
+  ImageNotFoundError,
+  InvalidReferenceError,
+  RegistryUnavailableError,
+} from './errors';
+import { parseReference } from './reference';
+import { Credentials, RegistryClient } from './registry-client';
+import { applyLayer } from './unpack';
+import {
+  Descriptor,
+  ImageConfig,
+  ImageRecord,
+  isIndex,
+  MT,
+  OciIndex,
+  OciManifest,
+  Platform,
+  ProgressEvent,
+  RootfsDirs,
+} from './types';
+
+export interface ImageStoreOptions {
+  root?: string;
+  insecureRegistries?: string[];
+  /** JSON file { "<registry>": { "username", "password" } } (tsstack login writes it, mode 0600). */
+  authFile?: string;
+  retries?: number;
+}
+
+export interface PullOptions {
+  platform?: Platform;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export type PullPolicy = 'always' | 'missing' | 'never';
+
+interface RefEntry {
+  digest: string;
+  createdAt: string;
+}
+
+function hostPlatform(): Platform {
+  const arch =
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[os.arch()] ??
+    os.arch();
+  return { os: 'linux', architecture: arch };
+}
+
+export class ImageStore {
+  readonly root: string;
+  readonly blobs: BlobStore;
+  private readonly inflight = new Map<string, Promise<ImageRecord>>();
+  private readonly unpacking = new Map<string, Promise<string>>();
+
+  constructor(private readonly opts: ImageStoreOptions = {}) {
+    this.root = opts.root ?? '/var/lib/tsstack/images';
+    this.blobs = new BlobStore(this.root);
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  // ---- references -------------------------------------------------------------------------------------
+  private refsFile(): string {
+    return path.join(this.root, 'refs.json');
+  }
+
+  private readRefs(): Record<string, RefEntry> {
+    try {
+      return JSON.parse(fs.readFileSync(this.refsFile(), 'utf8')) as Record<string, RefEntry>;
+    } catch {
+      return {};
+    }
+  }
+
+  private tag(reference: string, digest: string): void {
+    const refs = this.readRefs();
+    refs[reference] = { digest, createdAt: new Date().toISOString() };
+    writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2));
+  }
+
+  private record(reference: string, manifestDigest: string, createdAt: string): ImageRecord {
+    const manifest = JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest;
+    const cfg = JSON.parse(this.blobs.read(manifest.config.digest).toString()) as {
+      config?: ImageConfig;
+      architecture?: string;
+      os?: string;
+    };
+    return {
+      reference,
+      digest: manifestDigest,
+      config: cfg.config ?? {},
+      layers: manifest.layers,
+      size: manifest.config.size + manifest.layers.reduce((a, l) => a + l.size, 0),
+      architecture: cfg.architecture,
+      os: cfg.os,
+      createdAt,
+    };
+  }
+
+  /** Looks an image up by reference (tag or digest) or by bare digest. */
+  async get(ref: string): Promise<ImageRecord | undefined> {
+    const refs = this.readRefs();
+    if (/^sha256:[a-f0-9]{64}$/.test(ref)) {
+      const hit = Object.entries(refs).find(([, e]) => e.digest === ref);
+      return hit
+        ? this.record(hit[0], ref, hit[1].createdAt)
+        : this.blobs.has(ref)
+          ? this.record(ref, ref, '')
+          : undefined;
+    }
+    const canonical = parseReference(ref).canonical;
+    const e = refs[canonical];
+    if (e && this.blobs.has(e.digest)) return this.record(canonical, e.digest, e.createdAt);
+    const p = parseReference(ref);
+    if (p.digest && this.blobs.has(p.digest)) return this.record(canonical, p.digest, '');
+    return undefined;
+  }
+
+  async list(): Promise<ImageRecord[]> {
+    return Object.entries(this.readRefs())
+      .filter(([, e]) => this.blobs.has(e.digest))
+      .map(([r, e]) => this.record(r, e.digest, e.createdAt));
+  }
+
+  // ---- pull -------------------------------------------------------------------------------------------
+  private credentials(registry: string): Credentials | undefined {
+    if (!this.opts.authFile || !fs.existsSync(this.opts.authFile)) return undefined;
+    const all = JSON.parse(fs.readFileSync(this.opts.authFile, 'utf8')) as Record<string, Credentials>;
+    return all[registry];
+  }
+
+  client(registry: string): RegistryClient {
+    const insecure = (this.opts.insecureRegistries ?? []).includes(registry);
+    return new RegistryClient(registry, {
+      insecure,
+      credentials: this.credentials(registry),
+      retries: this.opts.retries,
+    });
+  }
+
+  /** Pulls an image; concurrent pulls of one reference share a single download. */
+  pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
+    const key = parseReference(ref).canonical;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.doPull(ref, opts).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async doPull(ref: string, opts: PullOptions): Promise<ImageRecord> {
+    const r = parseReference(ref);
+    const client = this.client(r.registry);
+    const progress = opts.onProgress ?? (() => undefined);
+    progress({ phase: 'resolve' });
+    let m = await client.getManifest(r.repository, r.digest ?? (r.tag as string));
+    let doc = JSON.parse(m.body.toString()) as OciManifest & OciIndex;
+    const topDigest = sha256(m.body);
+    if (r.digest && topDigest !== r.digest) {
+      throw new DigestMismatchError(r.digest, topDigest, 'manifest');
+    }
+    const pending: Array<[Buffer, string]> = [[m.body, topDigest]];
+    if (isIndex(m.mediaType || doc.mediaType, doc)) {
+      const want = opts.platform ?? hostPlatform();
+      const d = doc.manifests.find(
+        (x) =>
+          x.platform?.os === want.os &&
+          x.platform?.architecture === want.architecture &&
+          (!want.variant || x.platform?.variant === want.variant),
+      );
+      if (!d)
+        throw new ImageNotFoundError(
+          `${r.canonical} for ${want.os}/${want.architecture}`,
+          'in the image index (no matching platform)',
+        );
+      m = await client.getManifest(r.repository, d.digest);
+      const got = sha256(m.body);
+      if (got !== d.digest) {
+        throw new DigestMismatchError(d.digest, got, 'platform manifest');
+      }
+      doc = JSON.parse(m.body.toString()) as OciManifest & OciIndex;
+      pending.push([m.body, got]);
+    }
+    const manifest = doc as OciManifest;
+    const manifestDigest = pending[pending.length - 1][1];
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      if (this.blobs.has(blob.digest)) continue;
+      progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
+      await this.downloadBlob(client, r.repository, blob, progress);
+    }
+    // Manifests last: an image is visible only once all its content is present and verified.
+    for (const [buf, dg] of pending) this.blobs.writeBuffer(buf, dg);
+    const reference = r.canonical;
+    this.tag(reference, manifestDigest);
+    progress({ phase: 'done', digest: manifestDigest });
+    return (await this.get(reference)) as ImageRecord;
+  }
+
+  private async downloadBlob(
+    client: RegistryClient,
+    repo: string,
+    blob: Descriptor,
+    progress: (e: ProgressEvent) => void,
+  ): Promise<void> {
+    const attempts = 3;
+    for (let i = 1; ; i++) {
+      try {
+        const stream = await client.getBlob(repo, blob.digest);
+        await this.blobs.writeStream(stream, blob.digest, (n) =>
+          progress({ phase: 'download', digest: blob.digest, bytes: n, total: blob.size }),
+        );
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (
+          i >= attempts ||
+          code === 'IMAGE_DIGEST_MISMATCH' ||
+          code === 'IMAGE_REGISTRY_AUTH' ||
+          code === 'IMAGE_NOT_FOUND'
+        ) {
+          if (code && code.startsWith('IMAGE_')) throw e;
+          throw new RegistryUnavailableError(
+            client.registry,
+            `blob ${blob.digest} download failed after ${i} attempts: ${(e as Error).message}`,
+            e,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 200 * i));
+      }
+    }
+  }
+
+  async ensure(ref: string, policy: PullPolicy, opts: PullOptions = {}): Promise<ImageRecord> {
+    if (policy === 'always') return this.pull(ref, opts);
+    const have = await this.get(ref);
+    if (have) return have;
+    if (policy === 'never') throw new ImageNotFoundError(ref, 'locally and pull policy is "never"');
+    return this.pull(ref, opts);
+  }
+
+  // ---- push -------------------------------------------------------------------------------------------
+  async push(
+    ref: string,
+    opts: { onProgress?: (e: ProgressEvent) => void; as?: string } = {},
+  ): Promise<string> {
+    const img = await this.get(ref);
+    if (!img) throw new ImageNotFoundError(ref, 'locally');
+    const target = parseReference(opts.as ?? ref);
+    const client = this.client(target.registry);
+    const manifestBuf = this.blobs.read(img.digest);
+    const manifest = JSON.parse(manifestBuf.toString()) as OciManifest;
+    for (const blob of [...manifest.layers, manifest.config]) {
+      opts.onProgress?.({ phase: 'upload', digest: blob.digest, total: blob.size });
+      await client.putBlob(target.repository, blob.digest, this.blobs.path(blob.digest));
+    }
+    await client.putManifest(
+      target.repository,
+      target.tag ?? img.digest,
+      manifest.mediaType ?? MT.ociManifest,
+      manifestBuf,
+    );
+    opts.onProgress?.({ phase: 'done', digest: img.digest });
+    return img.digest;
+  }
+
+  // ---- import / export --------------------------------------------------------------------------------
+  /** Imports an OCI image layout directory; `ref` overrides the org.opencontainers.image.ref.name tag. */
+  async importOciLayout(dir: string, ref?: string): Promise<ImageRecord> {
+    const readBlob = (d: string): Buffer => {
+      const buf = fs.readFileSync(path.join(dir, 'blobs', ...d.split(':')));
+      this.blobs.writeBuffer(buf, d);
+      return buf;
+    };
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as OciIndex;
+    let desc = index.manifests[0];
+    if (!desc) throw new ImageNotFoundError(dir, 'in the OCI layout (index.json has no manifests)');
+    let doc = JSON.parse(
+      fs.readFileSync(path.join(dir, 'blobs', ...desc.digest.split(':'))).toString(),
+    ) as OciManifest & OciIndex;
+    if (isIndex(desc.mediaType, doc)) {
+      const want = hostPlatform();
+      const inner = doc.manifests.find(
+        (x) => !x.platform || (x.platform.os === want.os && x.platform.architecture === want.architecture),
+      );
+      if (!inner) throw new ImageNotFoundError(dir, 'for this platform in the OCI layout');
+      readBlob(desc.digest);
+      desc = { ...inner, annotations: desc.annotations };
+      doc = JSON.parse(
+        fs.readFileSync(path.join(dir, 'blobs', ...desc.digest.split(':'))).toString(),
+      ) as OciManifest & OciIndex;
+    }
+    for (const b of [doc.config, ...doc.layers]) {
+      if (this.blobs.has(b.digest)) continue;
+      await this.blobs.writeStream(
+        fs.createReadStream(path.join(dir, 'blobs', ...b.digest.split(':'))),
+        b.digest,
+      );
+    }
+    readBlob(desc.digest);
+    const name = ref ?? desc.annotations?.['org.opencontainers.image.ref.name'];
+    if (!name) throw new InvalidReferenceError('', 'the OCI layout names no image; pass a reference');
+    const reference = parseReference(name).canonical;
+    this.tag(reference, desc.digest);
+    return (await this.get(reference)) as ImageRecord;
+  }
+
+  /** Imports a `docker save` archive (manifest.json + config + layer tars). */
+  async importDockerArchive(tarFile: string, ref?: string): Promise<ImageRecord> {
+    const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-import-'));
+    try {
+      execFileSync('tar', ['-xf', tarFile, '-C', tmp, '--no-same-owner']);
+      const entries = JSON.parse(fs.readFileSync(path.join(tmp, 'manifest.json'), 'utf8')) as Array<{
+        Config: string;
+        RepoTags?: string[];
+        Layers: string[];
+      }>;
+      const e = entries[0];
+      const cfgBuf = fs.readFileSync(path.join(tmp, e.Config));
+      const config: Descriptor = {
+        mediaType: MT.ociConfig,
+        digest: this.blobs.writeBuffer(cfgBuf),
+        size: cfgBuf.length,
+      };
+      const layers: Descriptor[] = [];
+      for (const l of e.Layers) {
+        const f = path.join(tmp, l);
+        const buf = fs.readFileSync(f);
+        layers.push({
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: this.blobs.writeBuffer(buf),
+          size: buf.length,
+        });
+      }
+      const manifest: OciManifest = { schemaVersion: 2, mediaType: MT.ociManifest, config, layers };
+      const mbuf = Buffer.from(JSON.stringify(manifest));
+      const digest = this.blobs.writeBuffer(mbuf);
+      const name = ref ?? e.RepoTags?.[0];
+      if (!name) throw new InvalidReferenceError('', 'the archive names no image; pass a reference');
+      const reference = parseReference(name).canonical;
+      this.tag(reference, digest);
+      return (await this.get(reference)) as ImageRecord;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Imports a plain root filesystem tarball as a one-layer image with an empty config. */
+  async importRootfsTar(tarFile: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
+    const buf = fs.readFileSync(tarFile);
+    const layerDigest = this.blobs.writeBuffer(buf);
+    const cfg = {
+      architecture: hostPlatform().architecture,
+      os: 'linux',
+      config,
+      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+    };
+    const cfgBuf = Buffer.from(JSON.stringify(cfg));
+    const manifest: OciManifest = {
+      schemaVersion: 2,
+      mediaType: MT.ociManifest,
+      config: { mediaType: MT.ociConfig, digest: this.blobs.writeBuffer(cfgBuf), size: cfgBuf.length },
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: buf.length },
+      ],
+    };
+    const digest = this.blobs.writeBuffer(Buffer.from(JSON.stringify(manifest)));
+    const reference = parseReference(ref).canonical;
+    this.tag(reference, digest);
+    return (await this.get(reference)) as ImageRecord;
+  }
+
+  /** Writes an image as an OCI image layout directory. */
+  async exportOciLayout(ref: string, dir: string): Promise<void> {
+    const img = await this.get(ref);
+    if (!img) throw new ImageNotFoundError(ref, 'locally');
+    const manifestBuf = this.blobs.read(img.digest);
+    const manifest = JSON.parse(manifestBuf.toString()) as OciManifest;
+    fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+    for (const d of [img.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
+      fs.copyFileSync(this.blobs.path(d), path.join(dir, 'blobs', ...d.split(':')));
+    }
+    writeFileAtomic(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    const index: OciIndex = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: manifest.mediaType ?? MT.ociManifest,
+          digest: img.digest,
+          size: manifestBuf.length,
+          annotations: { 'org.opencontainers.image.ref.name': img.reference },
+        },
+      ],
+    };
+    writeFileAtomic(path.join(dir, 'index.json'), JSON.stringify(index));
+  }
+
+  // ---- rootfs -----------------------------------------------------------------------------------------
+  /** Unpacks (once, shared by all containers) the image's flattened rootfs; returns its directory. */
+  unpack(manifestDigest: string): Promise<string> {
+    const dir = path.join(this.root, 'rootfs', manifestDigest.split(':')[1]);
+    if (fs.existsSync(dir)) return Promise.resolve(dir);
+    const running = this.unpacking.get(dir);
+    if (running) return running;
+    const p = (async () => {
+      const manifest = JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest;
+      const tmp = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        for (const l of manifest.layers) await applyLayer(tmp, this.blobs.path(l.digest));
+        fs.mkdirSync(tmp, { recursive: true });
+        fs.renameSync(tmp, dir);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      return dir;
+    })().finally(() => this.unpacking.delete(dir));
+    this.unpacking.set(dir, p);
+    return p;
+  }
+
+  private containerDir(containerId: string): string {
+    if (!/^[\w.-]+$/.test(containerId))
+      throw new InvalidReferenceError(containerId, 'container id must be [A-Za-z0-9_.-]');
+    return path.join(this.root, 'containers', containerId);
+  }
+
+  /** Per-container overlay dirs over the image rootfs; the runtime mounts them. Idempotent. */
+  async prepareRootfs(ref: string, containerId: string): Promise<RootfsDirs> {
+    const img = await this.get(ref);
+    if (!img) throw new ImageNotFoundError(ref, 'locally');
+    const lower = await this.unpack(img.digest);
+    const dir = this.containerDir(containerId);
+    const upperDir = path.join(dir, 'upper');
+    const workDir = path.join(dir, 'work');
+    fs.mkdirSync(upperDir, { recursive: true });
+    fs.mkdirSync(workDir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'image'), img.digest);
+    return { lowerDirs: [lower], upperDir, workDir };
+  }
+
+  async releaseRootfs(containerId: string): Promise<void> {
+    fs.rmSync(this.containerDir(containerId), { recursive: true, force: true });
+  }
+
+  private usersOf(digest: string): string[] {
+    const dir = path.join(this.root, 'containers');
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).filter((c) => {
+      try {
+        return fs.readFileSync(path.join(dir, c, 'image'), 'utf8') === digest;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Removes a reference; blobs go away with prune(). */
+  async remove(ref: string): Promise<void> {
+    const img = await this.get(ref);
+    if (!img) throw new ImageNotFoundError(ref, 'locally');
+    const refs = this.readRefs();
+    const others = Object.entries(refs).filter(([r, e]) => e.digest === img.digest && r !== img.reference);
+    if (others.length === 0) {
+      const users = this.usersOf(img.digest);
+      if (users.length) throw new ImageInUseError(img.reference, users);
+    }
+    delete refs[img.reference];
+    writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2));
+  }
+
+  /** Deletes blobs and unpacked rootfs no reference or container needs. Returns freed bytes. */
+  async prune(): Promise<{ removedBlobs: number; freedBytes: number }> {
+    const keep = new Set<string>();
+    const keepRootfs = new Set<string>();
+    const digests = new Set(Object.values(this.readRefs()).map((e) => e.digest));
+    const cdir = path.join(this.root, 'containers');
+    if (fs.existsSync(cdir))
+      for (const c of fs.readdirSync(cdir)) {
+        try {
+          digests.add(fs.readFileSync(path.join(cdir, c, 'image'), 'utf8'));
+        } catch {
+          /* a container dir without image marker keeps nothing */
+        }
+      }
+    for (const d of digests) {
+      if (!this.blobs.has(d)) continue;
+      keep.add(d);
+      keepRootfs.add(d.split(':')[1]);
+      const doc = JSON.parse(this.blobs.read(d).toString()) as OciManifest;
+      keep.add(doc.config.digest);
+      for (const l of doc.layers) keep.add(l.digest);
+    }
+    let removedBlobs = 0;
+    let freedBytes = 0;
+    for (const b of this.blobs.list()) {
+      if (keep.has(b)) continue;
+      // Keep index blobs that point at kept manifests.
+      freedBytes += fs.statSync(this.blobs.path(b)).size;
+      this.blobs.remove(b);
+      removedBlobs++;
+    }
+    const rdir = path.join(this.root, 'rootfs');
+    if (fs.existsSync(rdir))
+      for (const r of fs.readdirSync(rdir))
+        if (!keepRootfs.has(r)) fs.rmSync(path.join(rdir, r), { recursive: true, force: true });
+    return { removedBlobs, freedBytes };
+  }
+}
