@@ -1,2 +1,12 @@
-// apps/node-agent: public door. See docs/architecture.md.
-export const NOT_BUILT_YET = true;
+// apps/node-agent: public door. The node agent joins a controller, realizes its assigned tasks and reports.
+export { startAgent, cleanupAgent, DEFAULT_STATE_DIR } from './agent';
+export type { AgentOptions, AgentHandle } from './agent';
+export type { ContainerRuntimePort } from './ports';
+export { AgentJoinError, AgentDependencyMissingError } from './errors';
+export { TASK_ID_LABEL, reconcileAssignments } from './exec/assignment-reconcile';
+export type { ObservedContainer, ReconcileAction } from './exec/assignment-reconcile';
+export { doStep, runTask, TaskRejectedError } from './exec/task-executor';
+export type { TaskController, ExitInfo } from './exec/task-executor';
+export { applyProbe, initialHealth, nextProbeDelay, probeCommand } from './exec/health-machine';
+export { decideRestart } from './exec/restart-backoff';
+export { writeSecret, writeConfig, ensureSecretsTmpfs } from './files/file-objects';
