@@ -2,12 +2,13 @@
 // `register(program)`; add it to REGISTRARS. Commands that have not landed yet are listed and say so.
 import { Command } from 'commander';
 import * as versionCommand from './commands/version.command';
+import * as nodeAgentCommand from './commands/node-agent.command';
 
 export const VERSION = '0.1.0';
 
 type Registrar = { register(program: Command): void };
 
-const REGISTRARS: Registrar[] = [versionCommand];
+const REGISTRARS: Registrar[] = [versionCommand, nodeAgentCommand];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
 const PLANNED: Array<[string, string]> = [

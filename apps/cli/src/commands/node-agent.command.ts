@@ -1,0 +1,66 @@
+// `tsstack node-agent`: run the node agent on this host until SIGINT/SIGTERM, or `--cleanup` to remove
+// everything a previous agent created under its state dir.
+import type { Command } from 'commander';
+import { startAgent, cleanupAgent, DEFAULT_STATE_DIR } from '@tsstack/node-agent';
+
+function parseLabels(s: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (s ?? '').split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`bad label ${JSON.stringify(kv)}: use key=value`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('node-agent')
+    .description('run the node agent on this host')
+    .option('--controller <url>', 'controller URL, e.g. http://127.0.0.1:7700')
+    .option('--token <token>', 'join token (tsstack node join-token)')
+    .option('--labels <k=v,...>', 'node labels')
+    .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
+    .option('--name <name>', 'node name (default: hostname)')
+    .option('--address <ip>', 'underlay address of this node')
+    .option('--cleanup', 'remove everything the agent created under --state-dir, then exit')
+    .action(
+      async (o: {
+        controller?: string;
+        token?: string;
+        labels?: string;
+        stateDir: string;
+        name?: string;
+        address?: string;
+        cleanup?: boolean;
+      }) => {
+        if (o.cleanup) {
+          await cleanupAgent(o.stateDir);
+          return;
+        }
+        if (!o.controller || !o.token) {
+          process.stderr.write('tsstack node-agent: --controller and --token are required\n');
+          process.exitCode = 2;
+          return;
+        }
+        try {
+          const agent = await startAgent({
+            controllerUrl: o.controller,
+            joinToken: o.token,
+            stateDir: o.stateDir,
+            name: o.name,
+            address: o.address,
+            labels: parseLabels(o.labels),
+            log: (m) => process.stderr.write(`node-agent: ${m}\n`),
+          });
+          process.stderr.write(`node-agent: joined as ${agent.nodeId}\n`);
+          const stop = () => void agent.close().then(() => process.exit(0));
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        } catch (err) {
+          process.stderr.write(`tsstack node-agent: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+        }
+      },
+    );
+}
