@@ -48,7 +48,12 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const execute = (task: Task, set: AssignmentSet, adoptId?: string, startAt?: TaskState) => {
     const ctl = runtime.controllerFor(task, set, adoptId);
     const from = startAt ? { ...task, status: { ...task.status, state: startAt } } : task;
-    const p = runTask(from, ctl, (s) => report(task.id, s), () => closed)
+    const p = runTask(
+      from,
+      ctl,
+      (s) => report(task.id, s),
+      () => closed,
+    )
       .then(() => undefined)
       .catch((err: unknown) => opts.log?.(`task ${task.id}: ${String(err)}`))
       .finally(() => executing.delete(task.id));
@@ -90,7 +95,9 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     address: opts.address,
     log: opts.log,
     onAssignments: (set) => {
-      reconciling = reconciling.then(() => reconcile(set)).catch((err) => opts.log?.(`reconcile: ${String(err)}`));
+      reconciling = reconciling
+        .then(() => reconcile(set))
+        .catch((err) => opts.log?.(`reconcile: ${String(err)}`));
     },
   });
   const node = await session.start();
@@ -106,7 +113,10 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
 }
 
 /** Remove everything the agent recorded in `stateDir` (containers, netns, interfaces, mounts, cgroups). */
-export async function cleanupAgent(stateDir: string = DEFAULT_STATE_DIR, runtime?: ContainerRuntimePort): Promise<void> {
+export async function cleanupAgent(
+  stateDir: string = DEFAULT_STATE_DIR,
+  runtime?: ContainerRuntimePort,
+): Promise<void> {
   const state = new StateDir(stateDir);
   const ledger = await state.readLedger();
   const rt = runtime ?? unavailableRuntime;

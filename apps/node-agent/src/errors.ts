@@ -12,6 +12,9 @@ export class AgentJoinError extends TsstackError {
 
 export class AgentDependencyMissingError extends TsstackError {
   constructor(what: string) {
-    super('AGENT_DEPENDENCY_MISSING', `${what} is not available in this build; the agent cannot run containers`);
+    super(
+      'AGENT_DEPENDENCY_MISSING',
+      `${what} is not available in this build; the agent cannot run containers`,
+    );
   }
 }

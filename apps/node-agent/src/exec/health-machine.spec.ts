@@ -15,7 +15,11 @@ const spec = (over: Partial<HealthcheckSpec> = {}): HealthcheckSpec => ({
 describe('health machine', () => {
   it('builds probe argv for CMD, CMD-SHELL, NONE', () => {
     expect(probeCommand(spec({ test: ['CMD', 'wget', '-q', 'x'] }))).toEqual(['wget', '-q', 'x']);
-    expect(probeCommand(spec({ test: ['CMD-SHELL', 'test -f /ok'] }))).toEqual(['/bin/sh', '-c', 'test -f /ok']);
+    expect(probeCommand(spec({ test: ['CMD-SHELL', 'test -f /ok'] }))).toEqual([
+      '/bin/sh',
+      '-c',
+      'test -f /ok',
+    ]);
     expect(probeCommand(spec({ test: ['NONE'] }))).toBeUndefined();
     expect(probeCommand(undefined)).toBeUndefined();
     expect(initialHealth(spec({ test: ['NONE'] })).status).toBe('none');

@@ -38,7 +38,11 @@ export function applyProbe(spec: HealthcheckSpec, state: HealthState, r: ProbeRe
   if (inStartPeriod) return { ...state, lastOutput: output };
   const streak = state.failingStreak + 1;
   const retries = spec.retries > 0 ? spec.retries : 3;
-  return { status: streak >= retries ? 'unhealthy' : state.status, failingStreak: streak, lastOutput: output };
+  return {
+    status: streak >= retries ? 'unhealthy' : state.status,
+    failingStreak: streak,
+    lastOutput: output,
+  };
 }
 
 /** Delay before the next probe: start_interval while in the start period and still starting, else interval. */

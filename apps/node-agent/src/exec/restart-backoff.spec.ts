@@ -13,9 +13,9 @@ describe('decideRestart', () => {
     expect(decideRestart(policy, { failed: true }, [], 0).delayMs).toBe(100);
     expect(decideRestart(policy, { failed: true }, [1], 2).delayMs).toBe(200);
     expect(decideRestart(policy, { failed: true }, [1, 2], 3).delayMs).toBe(400);
-    expect(decideRestart({ ...policy, maxAttempts: 0 }, { failed: true }, Array(20).fill(1), 2, 1000).delayMs).toBe(
-      1000,
-    );
+    expect(
+      decideRestart({ ...policy, maxAttempts: 0 }, { failed: true }, Array(20).fill(1), 2, 1000).delayMs,
+    ).toBe(1000);
   });
   it('gives up after max attempts within the window only', () => {
     expect(decideRestart(policy, { failed: true }, [1, 2, 3], 4).restart).toBe(false);

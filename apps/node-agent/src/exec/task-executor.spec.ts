@@ -45,14 +45,32 @@ function task(state: TaskState, desired: TaskState = TaskState.Running): Task {
 describe('doStep', () => {
   const table: Array<[string, TaskState, TaskState, TaskState, string[]]> = [
     ['assigned -> accepted', TaskState.Assigned, TaskState.Running, TaskState.Accepted, []],
-    ['accepted -> preparing (prepare)', TaskState.Accepted, TaskState.Running, TaskState.Preparing, ['prepare']],
+    [
+      'accepted -> preparing (prepare)',
+      TaskState.Accepted,
+      TaskState.Running,
+      TaskState.Preparing,
+      ['prepare'],
+    ],
     ['preparing -> ready', TaskState.Preparing, TaskState.Running, TaskState.Ready, []],
     ['ready -> starting', TaskState.Ready, TaskState.Running, TaskState.Starting, []],
     ['starting -> running (start)', TaskState.Starting, TaskState.Running, TaskState.Running, ['start']],
     ['running -> complete (wait)', TaskState.Running, TaskState.Running, TaskState.Complete, ['wait']],
     ['ready stays when desired is ready', TaskState.Ready, TaskState.Ready, TaskState.Ready, []],
-    ['running + shutdown desired -> shutdown', TaskState.Running, TaskState.Shutdown, TaskState.Shutdown, ['shutdown']],
-    ['accepted + shutdown desired -> shutdown, no stop', TaskState.Accepted, TaskState.Shutdown, TaskState.Shutdown, []],
+    [
+      'running + shutdown desired -> shutdown',
+      TaskState.Running,
+      TaskState.Shutdown,
+      TaskState.Shutdown,
+      ['shutdown'],
+    ],
+    [
+      'accepted + shutdown desired -> shutdown, no stop',
+      TaskState.Accepted,
+      TaskState.Shutdown,
+      TaskState.Shutdown,
+      [],
+    ],
     ['failed stays failed', TaskState.Failed, TaskState.Running, TaskState.Failed, []],
   ];
   it.each(table)('%s', async (_name, from, desired, to, expectedCalls) => {
@@ -86,9 +104,9 @@ describe('doStep', () => {
   });
 
   it('start failure -> failed; typed rejection -> rejected', async () => {
-    expect((await doStep(task(TaskState.Starting), fakeController({ startError: new Error('boom') }).ctl)).state).toBe(
-      TaskState.Failed,
-    );
+    expect(
+      (await doStep(task(TaskState.Starting), fakeController({ startError: new Error('boom') }).ctl)).state,
+    ).toBe(TaskState.Failed);
     const rej = fakeController({ startError: new TaskRejectedError('port 80/tcp taken') }).ctl;
     const s = await doStep(task(TaskState.Starting), rej);
     expect(s.state).toBe(TaskState.Rejected);

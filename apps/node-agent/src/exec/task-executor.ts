@@ -34,7 +34,12 @@ export class TaskRejectedError extends Error {
   }
 }
 
-function next(prev: TaskStatus, state: TaskState, message: string, extra: Partial<TaskStatus> = {}): TaskStatus {
+function next(
+  prev: TaskStatus,
+  state: TaskState,
+  message: string,
+  extra: Partial<TaskStatus> = {},
+): TaskStatus {
   return { ...prev, ...extra, state, message, timestamp: Date.now() };
 }
 
@@ -97,7 +102,10 @@ export async function doStep(task: Task, ctl: TaskController): Promise<TaskStatu
           : exit.signal
             ? `killed by ${exit.signal}`
             : `exit code ${exit.exitCode}`;
-        return next(status, TaskState.Failed, `task: non-zero exit (${exit.exitCode})`, { ...extra, error: why });
+        return next(status, TaskState.Failed, `task: non-zero exit (${exit.exitCode})`, {
+          ...extra,
+          error: why,
+        });
       }
       default:
         return status;

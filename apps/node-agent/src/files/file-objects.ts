@@ -10,7 +10,9 @@ const run = promisify(execFile);
 
 export class SecretStorageError extends TsstackError {
   constructor(dir: string, cause: unknown) {
-    super('AGENT_SECRET_TMPFS', `cannot mount a tmpfs for secrets at ${dir}; run the agent as root`, { cause });
+    super('AGENT_SECRET_TMPFS', `cannot mount a tmpfs for secrets at ${dir}; run the agent as root`, {
+      cause,
+    });
   }
 }
 
@@ -27,7 +29,14 @@ export async function ensureSecretsTmpfs(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   if (await isTmpfs(dir)) return;
   try {
-    await run('mount', ['-t', 'tmpfs', '-o', 'mode=0700,size=16m,nosuid,nodev,noexec', 'tsstack-secrets', dir]);
+    await run('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      'mode=0700,size=16m,nosuid,nodev,noexec',
+      'tsstack-secrets',
+      dir,
+    ]);
   } catch (err) {
     throw new SecretStorageError(dir, err);
   }

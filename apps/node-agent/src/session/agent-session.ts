@@ -105,7 +105,9 @@ export class AgentSession {
       agentVersion: '0.1.0',
       hostRoutes: [],
     };
-    return id ? { ...base, nodeId: id.nodeId, credential: id.credential } : { ...base, joinToken: this.opts.joinToken };
+    return id
+      ? { ...base, nodeId: id.nodeId, credential: id.credential }
+      : { ...base, joinToken: this.opts.joinToken };
   }
 
   private connect(onFirst?: (n: ClusterNode) => void, onFirstErr?: (e: Error) => void): void {
@@ -130,7 +132,11 @@ export class AgentSession {
           this.node = m.node;
           this.live = true;
           void this.opts.state
-            .writeIdentity({ nodeId: m.node.id, credential: m.credential, controllerUrl: this.opts.controllerUrl })
+            .writeIdentity({
+              nodeId: m.node.id,
+              credential: m.credential,
+              controllerUrl: this.opts.controllerUrl,
+            })
             .then(() => {
               onFirst?.(m.node);
               onFirst = undefined;
@@ -168,7 +174,12 @@ export class AgentSession {
               this.send({ type: 'response', requestId: m.requestId, done, data, error }),
             );
           } else {
-            this.send({ type: 'response', requestId: m.requestId, done: true, error: 'not supported by this agent' });
+            this.send({
+              type: 'response',
+              requestId: m.requestId,
+              done: true,
+              error: 'not supported by this agent',
+            });
           }
           break;
       }

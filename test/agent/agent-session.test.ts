@@ -1,0 +1,202 @@
+// Integration (root): the real agent (startAgent) against a loopback WebSocket server speaking the
+// controller<->agent protocol of libs/model. apps/controller has not landed yet, so this server stands in
+// for it; it checks join + stored credential, wrong token refused, reconnect with the credential, full set and
+// delta gap -> resync, tasks rejected with a reason, secrets only on tmpfs, and cleanup leaving nothing.
+import { WebSocketServer, type WebSocket } from 'ws';
+import { promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  TaskState,
+  type AgentMessage,
+  type ControllerMessage,
+  type Task,
+  type ServiceSpec,
+} from '@tsstack/model';
+import { requireRoot } from '@tsstack/testkit';
+import { startAgent, cleanupAgent, AgentJoinError, writeSecret } from '@tsstack/node-agent';
+
+const JOIN = 'join-secret-token';
+
+interface FakeController {
+  url: string;
+  received: AgentMessage[];
+  sockets: WebSocket[];
+  send(m: ControllerMessage): void;
+  waitFor(pred: (m: AgentMessage) => boolean, ms?: number): Promise<AgentMessage>;
+  close(): Promise<void>;
+}
+
+async function fakeController(): Promise<FakeController> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/agent' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const received: AgentMessage[] = [];
+  const sockets: WebSocket[] = [];
+  const waiters: Array<() => void> = [];
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as AgentMessage;
+      received.push(m);
+      if (m.type === 'hello') {
+        const ok = m.joinToken === JOIN || (m.nodeId === 'node-1' && m.credential === 'cred-1');
+        if (!ok) ws.send(JSON.stringify({ type: 'reject', reason: 'invalid join token' }));
+        else
+          ws.send(
+            JSON.stringify({
+              type: 'welcome',
+              credential: 'cred-1',
+              heartbeatMs: 100,
+              node: {
+                id: 'node-1',
+                hostname: m.hostname,
+                role: 'worker',
+                labels: m.labels,
+                availability: 'active',
+                status: 'ready',
+                address: m.address,
+                resources: m.resources,
+                lastHeartbeat: Date.now(),
+              },
+            } satisfies ControllerMessage),
+          );
+      }
+      waiters.splice(0).forEach((w) => w());
+    });
+  });
+  const addr = wss.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    received,
+    sockets,
+    send: (m) => sockets[sockets.length - 1]!.send(JSON.stringify(m)),
+    async waitFor(pred, ms = 5000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = received.find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline)
+          throw new Error(`timed out; got ${JSON.stringify(received.map((x) => x.type))}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.terminate();
+        wss.close(() => r());
+      }),
+  };
+}
+
+function task(id: string): Task {
+  return {
+    id,
+    stack: 's',
+    service: 'web',
+    slot: 1,
+    specVersion: 1,
+    specHash: 'h',
+    spec: { image: 'busybox' } as unknown as ServiceSpec,
+    desiredState: TaskState.Running,
+    status: { state: TaskState.Assigned, message: 'assigned', health: 'none', timestamp: Date.now() },
+    networks: [],
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  };
+}
+
+describe('node agent session (root)', () => {
+  let ctl: FakeController;
+  let stateDir: string;
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(() => requireRoot());
+  beforeEach(async () => {
+    ctl = await fakeController();
+    stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsstack-agent-'));
+  });
+  afterEach(async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+    await ctl.close();
+    await cleanupAgent(stateDir);
+  });
+
+  it('joins with the token, stores id + credential (0600), heartbeats, reconnects with the credential', async () => {
+    const agent = await startAgent({
+      controllerUrl: ctl.url,
+      joinToken: JOIN,
+      stateDir,
+      labels: { zone: 'a' },
+    });
+    closers.push(() => agent.close());
+    expect(agent.nodeId).toBe('node-1');
+    const id = JSON.parse(readFileSync(path.join(stateDir, 'node.json'), 'utf8'));
+    expect(id).toMatchObject({ nodeId: 'node-1', credential: 'cred-1' });
+    expect((await fs.stat(path.join(stateDir, 'node.json'))).mode & 0o777).toBe(0o600);
+    await ctl.waitFor((m) => m.type === 'heartbeat');
+    // Drop the connection: the agent comes back with node id + credential, not the join token.
+    ctl.sockets[0]!.terminate();
+    const hello2 = await ctl.waitFor((m) => m.type === 'hello' && m.nodeId === 'node-1');
+    expect(hello2).toMatchObject({ credential: 'cred-1' });
+    expect((hello2 as { joinToken?: string }).joinToken).toBeUndefined();
+  });
+
+  it('wrong token is refused with a typed error', async () => {
+    await expect(startAgent({ controllerUrl: ctl.url, joinToken: 'wrong', stateDir })).rejects.toBeInstanceOf(
+      AgentJoinError,
+    );
+  });
+
+  it('reports task status (rejected with a reason without a runtime) and asks a resync on a delta gap', async () => {
+    const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    closers.push(() => agent.close());
+    ctl.send({
+      type: 'assignments.full',
+      set: {
+        version: 1,
+        tasks: [task('t1')],
+        networks: [],
+        volumes: [],
+        configs: {},
+        secrets: {},
+        ingress: [],
+      },
+    });
+    const rej = await ctl.waitFor((m) => m.type === 'task.status' && m.status.state === TaskState.Rejected);
+    expect(rej).toMatchObject({ taskId: 't1' });
+    expect((rej as { status: { error: string } }).status.error).toMatch(/runtime/);
+    ctl.send({
+      type: 'assignments.delta',
+      baseVersion: 7,
+      version: 8,
+      upsertTasks: [],
+      removeTasks: [],
+      upsertNetworks: [],
+      removeNetworks: [],
+    });
+    await ctl.waitFor((m) => m.type === 'resync');
+    // Statuses only move forward.
+    const states = ctl.received
+      .filter((m) => m.type === 'task.status')
+      .map((m) => (m as { status: { state: number } }).status.state);
+    expect([...states].sort((a, b) => a - b)).toEqual(states);
+  });
+
+  it('secrets live only on the tmpfs; cleanup unmounts it and leaves nothing', async () => {
+    const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    const secretDir = path.join(stateDir, 'secrets');
+    const file = await writeSecret(secretDir, 't1', 'db_password', 'S3CR3T-never-on-disk', 0o400);
+    expect(readFileSync(file, 'utf8')).toBe('S3CR3T-never-on-disk');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o400);
+    const mounts = readFileSync('/proc/self/mounts', 'utf8');
+    expect(mounts).toMatch(new RegExp(`tsstack-secrets ${secretDir} tmpfs`));
+    await agent.close();
+    // The secret stays readable for containers (tmpfs) until cleanup; then mount and dir are gone.
+    await cleanupAgent(stateDir);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(secretDir);
+    await expect(fs.stat(stateDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
