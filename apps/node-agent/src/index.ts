@@ -10,3 +10,5 @@ export type { TaskController, ExitInfo } from './exec/task-executor';
 export { applyProbe, initialHealth, nextProbeDelay, probeCommand } from './exec/health-machine';
 export { decideRestart } from './exec/restart-backoff';
 export { writeSecret, writeConfig, ensureSecretsTmpfs } from './files/file-objects';
+export { planTaskMounts } from './files/mount-plan';
+export type { HostMount, MountDirs } from './files/mount-plan';
