@@ -13,7 +13,8 @@ import {
   type Task,
   type ServiceSpec,
 } from '@tsstack/model';
-import { requireRoot } from '@tsstack/testkit';
+import { requireRoot, busyboxImage, BUSYBOX_REFERENCE } from '@tsstack/testkit';
+import { ImageStore } from '@tsstack/image';
 import { startAgent, cleanupAgent, AgentJoinError, writeSecret } from '@tsstack/node-agent';
 
 const JOIN = 'join-secret-token';
@@ -91,7 +92,7 @@ async function fakeController(): Promise<FakeController> {
   };
 }
 
-function task(id: string): Task {
+function task(id: string, image = 'busybox', pullPolicy = 'never'): Task {
   return {
     id,
     stack: 's',
@@ -99,7 +100,7 @@ function task(id: string): Task {
     slot: 1,
     specVersion: 1,
     specHash: 'h',
-    spec: { image: 'busybox' } as unknown as ServiceSpec,
+    spec: { image, pullPolicy, volumes: [], configs: [], secrets: [] } as unknown as ServiceSpec,
     desiredState: TaskState.Running,
     status: { state: TaskState.Assigned, message: 'assigned', health: 'none', timestamp: Date.now() },
     networks: [],
@@ -150,7 +151,7 @@ describe('node agent session (root)', () => {
     );
   });
 
-  it('reports task status (rejected with a reason without a runtime) and asks a resync on a delta gap', async () => {
+  it('reports task status (rejected with the reason) and asks a resync on a delta gap', async () => {
     const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
     closers.push(() => agent.close());
     ctl.send({
@@ -167,7 +168,7 @@ describe('node agent session (root)', () => {
     });
     const rej = await ctl.waitFor((m) => m.type === 'task.status' && m.status.state === TaskState.Rejected);
     expect(rej).toMatchObject({ taskId: 't1' });
-    expect((rej as { status: { error: string } }).status.error).toMatch(/runtime/);
+    expect((rej as { status: { error: string } }).status.error).toMatch(/image busybox.*not found/);
     ctl.send({
       type: 'assignments.delta',
       baseVersion: 7,
@@ -183,6 +184,46 @@ describe('node agent session (root)', () => {
       .filter((m) => m.type === 'task.status')
       .map((m) => (m as { status: { state: number } }).status.state);
     expect([...states].sort((a, b) => a - b)).toEqual(states);
+  });
+
+  it('prepares a real image (busybox imported into the agent store); a nonexistent image is rejected with the reason', async () => {
+    const bb = await busyboxImage();
+    const store = new ImageStore({ root: path.join(stateDir, 'images') });
+    await store.importOciLayout(bb.ociLayout, BUSYBOX_REFERENCE);
+    const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    closers.push(() => agent.close());
+    ctl.send({
+      type: 'assignments.full',
+      set: {
+        version: 1,
+        tasks: [task('good', BUSYBOX_REFERENCE), task('bad', 'tsstack.test/nosuch:1')],
+        networks: [],
+        volumes: [],
+        configs: {},
+        secrets: {},
+        ingress: [],
+      },
+    });
+    const states = (id: string) =>
+      ctl.received
+        .filter((m) => m.type === 'task.status' && m.taskId === id)
+        .map((m) => (m as { status: { state: number } }).status.state);
+    const bad = await ctl.waitFor(
+      (m) => m.type === 'task.status' && m.taskId === 'bad' && m.status.state === TaskState.Rejected,
+    );
+    expect((bad as { status: { error: string } }).status.error).toMatch(
+      /tsstack\.test\/nosuch:1.*not found/i,
+    );
+    expect(states('bad')).not.toContain(TaskState.Preparing);
+    const good = await ctl.waitFor(
+      (m) => m.type === 'task.status' && m.taskId === 'good' && m.status.state === TaskState.Rejected,
+    );
+    // The image part really ran: the task got past preparing; only the missing container runtime stops it.
+    expect(states('good')).toEqual(
+      expect.arrayContaining([TaskState.Preparing, TaskState.Ready, TaskState.Starting]),
+    );
+    expect((good as { status: { error: string } }).status.error).toMatch(/no container runtime/);
+    await expect(fs.stat(path.join(stateDir, 'images', 'containers', 'good'))).resolves.toBeTruthy();
   });
 
   it('secrets live only on the tmpfs; cleanup unmounts it and leaves nothing', async () => {

@@ -9,6 +9,8 @@ import { StateDir } from './state/state-dir';
 import { reconcileAssignments } from './exec/assignment-reconcile';
 import { runTask } from './exec/task-executor';
 import type { ContainerRuntimePort } from './ports';
+import { ImageStore } from '@tsstack/image';
+import { imageOnlyRuntime } from './drivers/image-only-runtime';
 import { unavailableRuntime } from './drivers/unavailable-runtime';
 import { ensureSecretsTmpfs, unmountSecretsTmpfs } from './files/file-objects';
 
@@ -22,6 +24,8 @@ export interface AgentOptions {
   cgroupParent?: string;
   /** Inject a runtime driver (tests, or the libs/runtime adapter once built). */
   runtime?: ContainerRuntimePort;
+  /** Image store root; default <stateDir>/images. */
+  imageRoot?: string;
   log?(msg: string): void;
 }
 
@@ -37,7 +41,9 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   await state.init();
   await ensureSecretsTmpfs(state.secretsMount);
   await state.record({ kind: 'mount', id: state.secretsMount });
-  const runtime = opts.runtime ?? unavailableRuntime;
+  const runtime =
+    opts.runtime ??
+    imageOnlyRuntime(new ImageStore({ root: opts.imageRoot ?? path.join(state.root, 'images') }));
   const executing = new Map<string, Promise<void>>();
   const latest = new Map<string, Task>();
   let closed = false;
