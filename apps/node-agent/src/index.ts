@@ -12,3 +12,5 @@ export { decideRestart } from './exec/restart-backoff';
 export { writeSecret, writeConfig, ensureSecretsTmpfs } from './files/file-objects';
 export { planTaskMounts } from './files/mount-plan';
 export type { HostMount, MountDirs } from './files/mount-plan';
+export { startHealthMonitor } from './exec/health-monitor';
+export type { HealthMonitor, ProbeExec } from './exec/health-monitor';
