@@ -9,4 +9,5 @@ export { ImageStore } from './src/image-store';
 export type { ImageStoreOptions, PullOptions, PullPolicy } from './src/image-store';
 export { applyLayer, detectCompression } from './src/unpack';
 export { BlobStore, sha256 } from './src/blob-store';
-export type { Credentials } from './src/registry-client';
+export { RegistryClient } from './src/registry-client';
+export type { Credentials, RegistryClientOptions } from './src/registry-client';

@@ -19,8 +19,6 @@ interface E {
 async function makeTar(entries: E[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const end = new Promise((r) => pack.on('end', r));
   for (const e of entries) {
     const type = e.type ?? 'file';
     const mode = e.mode ?? (type === 'directory' ? 0o755 : 0o644);
@@ -28,7 +26,7 @@ async function makeTar(entries: E[]): Promise<Buffer> {
     else pack.entry({ name: e.name, type, mode, linkname: e.linkname });
   }
   pack.finalize();
-  await end;
+  for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
 }
 

@@ -3,12 +3,13 @@
 import { Command } from 'commander';
 import * as versionCommand from './commands/version.command';
 import * as nodeAgentCommand from './commands/node-agent.command';
+import * as imageCommand from './commands/image.command';
 
 export const VERSION = '0.1.0';
 
 type Registrar = { register(program: Command): void };
 
-const REGISTRARS: Registrar[] = [versionCommand, nodeAgentCommand];
+const REGISTRARS: Registrar[] = [versionCommand, nodeAgentCommand, imageCommand];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
 const PLANNED: Array<[string, string]> = [
