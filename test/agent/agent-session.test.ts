@@ -145,6 +145,17 @@ describe('node agent session (root)', () => {
     expect((hello2 as { joinToken?: string }).joinToken).toBeUndefined();
   });
 
+  it('a new agent on the same state dir rejoins as the same node with its credential', async () => {
+    const first = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    await first.close();
+    const second = await startAgent({ controllerUrl: ctl.url, joinToken: 'stale-token-ignored', stateDir });
+    closers.push(() => second.close());
+    expect(second.nodeId).toBe(first.nodeId);
+    const hellos = ctl.received.filter((m) => m.type === 'hello');
+    expect(hellos).toHaveLength(2);
+    expect(hellos[1]).toMatchObject({ nodeId: 'node-1', credential: 'cred-1' });
+  });
+
   it('wrong token is refused with a typed error', async () => {
     await expect(startAgent({ controllerUrl: ctl.url, joinToken: 'wrong', stateDir })).rejects.toBeInstanceOf(
       AgentJoinError,
