@@ -2,7 +2,6 @@
 // controller<->agent protocol of libs/model. apps/controller has not landed yet, so this server stands in
 // for it; it checks join + stored credential, wrong token refused, reconnect with the credential, full set and
 // delta gap -> resync, tasks rejected with a reason, secrets only on tmpfs, and cleanup leaving nothing.
-import { WebSocketServer, type WebSocket } from 'ws';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,80 +16,7 @@ import { requireRoot, busyboxImage, BUSYBOX_REFERENCE } from '@tsstack/testkit';
 import { ImageStore } from '@tsstack/image';
 import { startAgent, cleanupAgent, AgentJoinError, writeSecret } from '@tsstack/node-agent';
 
-const JOIN = 'join-secret-token';
-
-interface FakeController {
-  url: string;
-  received: AgentMessage[];
-  sockets: WebSocket[];
-  send(m: ControllerMessage): void;
-  waitFor(pred: (m: AgentMessage) => boolean, ms?: number): Promise<AgentMessage>;
-  close(): Promise<void>;
-}
-
-async function fakeController(): Promise<FakeController> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/agent' });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  const received: AgentMessage[] = [];
-  const sockets: WebSocket[] = [];
-  const waiters: Array<() => void> = [];
-  wss.on('connection', (ws) => {
-    sockets.push(ws);
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as AgentMessage;
-      received.push(m);
-      if (m.type === 'hello') {
-        const ok = m.joinToken === JOIN || (m.nodeId === 'node-1' && m.credential === 'cred-1');
-        if (!ok) ws.send(JSON.stringify({ type: 'reject', reason: 'invalid join token' }));
-        else
-          ws.send(
-            JSON.stringify({
-              type: 'welcome',
-              credential: 'cred-1',
-              heartbeatMs: 100,
-              node: {
-                id: 'node-1',
-                hostname: m.hostname,
-                role: 'worker',
-                labels: m.labels,
-                availability: 'active',
-                status: 'ready',
-                address: m.address,
-                resources: m.resources,
-                lastHeartbeat: Date.now(),
-              },
-            } satisfies ControllerMessage),
-          );
-      }
-      waiters.splice(0).forEach((w) => w());
-    });
-  });
-  const addr = wss.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${addr.port}`,
-    received,
-    sockets,
-    send: (m) => sockets[sockets.length - 1]!.send(JSON.stringify(m)),
-    async waitFor(pred, ms = 5000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = received.find(pred);
-        if (hit) return hit;
-        if (Date.now() > deadline)
-          throw new Error(`timed out; got ${JSON.stringify(received.map((x) => x.type))}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 100);
-        });
-      }
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.terminate();
-        wss.close(() => r());
-      }),
-  };
-}
+import { fakeController, JOIN, type FakeController } from './fake-controller';
 
 function task(id: string, image = 'busybox', pullPolicy = 'never'): Task {
   return {
