@@ -5,13 +5,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  TaskState,
-  type AgentMessage,
-  type ControllerMessage,
-  type Task,
-  type ServiceSpec,
-} from '@tsstack/model';
+import { TaskState, type Task, type ServiceSpec } from '@tsstack/model';
 import { requireRoot, busyboxImage, BUSYBOX_REFERENCE } from '@tsstack/testkit';
 import { ImageStore } from '@tsstack/image';
 import { startAgent, cleanupAgent, AgentJoinError, writeSecret } from '@tsstack/node-agent';
