@@ -80,6 +80,7 @@ describe('node agent session (root)', () => {
     await expect(startAgent({ controllerUrl: ctl.url, joinToken: 'wrong', stateDir })).rejects.toBeInstanceOf(
       AgentJoinError,
     );
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(stateDir);
   });
 
   it('reports task status (rejected with the reason) and asks a resync on a delta gap', async () => {

@@ -106,7 +106,18 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
         .catch((err) => opts.log?.(`reconcile: ${String(err)}`));
     },
   });
-  const node = await session.start();
+  let node;
+  try {
+    node = await session.start();
+  } catch (err) {
+    // Refused: leave no tmpfs behind when this agent owns no containers yet.
+    await session.close();
+    if (!(await state.readLedger()).some((e) => e.kind === 'container')) {
+      await unmountSecretsTmpfs(state.secretsMount);
+      await state.forget('mount', state.secretsMount);
+    }
+    throw err;
+  }
   return {
     nodeId: node.id,
     async close() {
