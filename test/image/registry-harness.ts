@@ -80,19 +80,25 @@ export async function startRegistry(auth?: { user: string; password: string }): 
 export type ProxyMode = 'pass' | 'corrupt-blobs' | 'cut-blobs';
 
 /** Forwarding proxy on loopback; `mode` can be changed at any time. */
-export async function startProxy(
-  upstream: string,
-): Promise<{ host: string; mode: ProxyMode; blobRequests: number; stop(): Promise<void> }> {
+export async function startProxy(upstream: string): Promise<{
+  host: string;
+  mode: ProxyMode;
+  blobRequests: number;
+  beforeBlob: undefined | (() => Promise<void>);
+  stop(): Promise<void>;
+}> {
   const port = await freePort();
   const state = {
     host: `127.0.0.1:${port}`,
     mode: 'pass' as ProxyMode,
     blobRequests: 0,
+    beforeBlob: undefined as undefined | (() => Promise<void>),
     stop: async () => undefined,
   };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const isBlob = /\/blobs\/sha256:/.test(req.url ?? '') && req.method === 'GET';
     if (isBlob) state.blobRequests++;
+    if (isBlob && state.beforeBlob) await state.beforeBlob();
     const [uh, up] = upstream.split(':');
     const preq = http.request(
       { host: uh, port: Number(up), path: req.url, method: req.method, headers: req.headers },

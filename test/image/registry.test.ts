@@ -178,6 +178,26 @@ describe('through a faulty proxy', () => {
   });
 });
 
+test('a registry killed mid-pull (after the manifest) is retried, then fails clearly with no partial state', async () => {
+  const doomed = await startRegistry();
+  cleanups.push(doomed.stop);
+  const src = new ImageStore({ root: storeDir('doomed-src'), insecureRegistries: [doomed.host] });
+  await src.importOciLayout(bb.ociLayout, bb.reference);
+  await src.push(bb.reference, { as: `${doomed.host}/test/busybox:1` });
+  const proxy = await startProxy(doomed.host);
+  cleanups.push(proxy.stop);
+  proxy.beforeBlob = () => doomed.stop();
+  const root = storeDir('doomed');
+  const store = new ImageStore({ root, insecureRegistries: [proxy.host], retries: 1 });
+  await expect(store.pull(`${proxy.host}/test/busybox:1`)).rejects.toMatchObject({
+    code: 'IMAGE_REGISTRY_UNAVAILABLE',
+  });
+  expect(proxy.blobRequests).toBeGreaterThanOrEqual(3);
+  expect(await store.list()).toEqual([]);
+  expect(store.blobs.list()).toEqual([]);
+  expect(emptyTmp(root)).toBe(true);
+});
+
 test('a registry killed before the pull gives a clear unavailable error', async () => {
   const dead = await startRegistry();
   const host = dead.host;

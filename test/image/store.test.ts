@@ -87,6 +87,12 @@ test('export to an OCI layout and import it back; docker archive and rootfs tar 
   const other = new ImageStore({ root: path.join(tmp, 'other') });
   const back = await other.importOciLayout(out);
   expect(back).toMatchObject({ reference: bb.reference, digest: bb.manifestDigest });
+  await store.exportOciLayout(bb.reference, path.join(tmp, 'out.tar'));
+  const fromTar = new ImageStore({ root: path.join(tmp, 'from-tar') });
+  expect((await fromTar.importOciLayout(path.join(tmp, 'out.tar'), 'again/bb:1')).digest).toBe(
+    bb.manifestDigest,
+  );
+  expect(fs.readdirSync(fromTar.root).filter((f) => f.startsWith('tmp-'))).toEqual([]);
 
   // docker save layout: manifest.json, config json, layer tar.
   const arch = path.join(tmp, 'docker');

@@ -275,7 +275,17 @@ export class ImageStore {
 
   // ---- import / export --------------------------------------------------------------------------------
   /** Imports an OCI image layout directory; `ref` overrides the org.opencontainers.image.ref.name tag. */
-  async importOciLayout(dir: string, ref?: string): Promise<ImageRecord> {
+  async importOciLayout(dirOrTar: string, ref?: string): Promise<ImageRecord> {
+    if (fs.statSync(dirOrTar).isFile()) {
+      const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-import-'));
+      try {
+        execFileSync('tar', ['-xf', dirOrTar, '-C', tmp, '--no-same-owner']);
+        return await this.importOciLayout(tmp, ref);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+    const dir = dirOrTar;
     const readBlob = (d: string): Buffer => {
       const buf = fs.readFileSync(path.join(dir, 'blobs', ...d.split(':')));
       this.blobs.writeBuffer(buf, d);
@@ -379,8 +389,31 @@ export class ImageStore {
     return (await this.get(reference)) as ImageRecord;
   }
 
-  /** Writes an image as an OCI image layout directory. */
-  async exportOciLayout(ref: string, dir: string): Promise<void> {
+  /** Writes an image as an OCI image layout directory, or as a tar of one when `target` ends in .tar. */
+  async exportOciLayout(ref: string, target: string): Promise<void> {
+    if (target.endsWith('.tar')) {
+      const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-export-'));
+      try {
+        await this.exportOciLayout(ref, tmp);
+        const part = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+        execFileSync('tar', [
+          '-cf',
+          part,
+          '-C',
+          tmp,
+          '--owner=0',
+          '--group=0',
+          'oci-layout',
+          'index.json',
+          'blobs',
+        ]);
+        fs.renameSync(part, target);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      return;
+    }
+    const dir = target;
     const img = await this.get(ref);
     if (!img) throw new ImageNotFoundError(ref, 'locally');
     const manifestBuf = this.blobs.read(img.digest);
