@@ -1,0 +1,23 @@
+// Pure renderer of a deploy plan: one line per service with its action symbol and reasons, then a count.
+import type { ServicePlan } from '../client/api-types';
+
+const SYMBOL: Record<ServicePlan['action'], string> = {
+  create: '+',
+  update: '~',
+  remove: '-',
+  unchanged: '=',
+};
+
+export function renderPlan(stack: string, plan: ServicePlan[]): string {
+  const lines = [`Plan for stack ${stack}:`];
+  const width = Math.max(0, ...plan.map((p) => p.service.length));
+  for (const p of [...plan].sort((a, b) => a.service.localeCompare(b.service))) {
+    const why = p.reasons.length ? `  (${p.reasons.join(', ')})` : '';
+    lines.push(`  ${SYMBOL[p.action]} ${p.service.padEnd(width)}  ${p.action}${why}`);
+  }
+  const n = (a: ServicePlan['action']) => plan.filter((p) => p.action === a).length;
+  lines.push(
+    `${n('create')} to create, ${n('update')} to update, ${n('remove')} to remove, ${n('unchanged')} unchanged.`,
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,103 @@
+import { renderPlan } from './plan-renderer';
+import { renderPs, renderTable } from './table-renderer';
+import { ProgressRenderer, progressLine, renderSummary } from './progress-renderer';
+
+describe('renderPlan', () => {
+  it('shows each service with its action, reasons and a count', () => {
+    const out = renderPlan('shop', [
+      { service: 'web', action: 'update', reasons: ['image changed', 'replicas 2->5'] },
+      { service: 'db', action: 'unchanged', reasons: [] },
+      { service: 'old', action: 'remove', reasons: ['not in stack file'] },
+      { service: 'api', action: 'create', reasons: [] },
+    ]);
+    expect(out.split('\n')).toEqual([
+      'Plan for stack shop:',
+      '  + api  create',
+      '  = db   unchanged',
+      '  - old  remove  (not in stack file)',
+      '  ~ web  update  (image changed, replicas 2->5)',
+      '1 to create, 1 to update, 1 to remove, 1 unchanged.',
+      '',
+    ]);
+  });
+});
+
+describe('renderTable / renderPs', () => {
+  it('aligns columns and prints - for missing cells', () => {
+    expect(
+      renderTable(
+        ['A', 'LONGER'],
+        [
+          ['xyz', undefined],
+          ['q', 7],
+        ],
+      ),
+    ).toBe('A    LONGER\nxyz  -\nq    7\n');
+  });
+  it('sorts tasks by service then slot and shortens ids', () => {
+    const out = renderPs([
+      { service: 'web', task: 'aaaaaaaaaaaaaaaa', slot: 2, state: 'running', desiredState: 'running' },
+      {
+        service: 'web',
+        task: 'bbbbbbbbbbbbbbbb',
+        slot: 1,
+        state: 'failed',
+        desiredState: 'shutdown',
+        exitCode: 3,
+        error: 'boom',
+      },
+      {
+        service: 'api',
+        task: 'cccc',
+        slot: 1,
+        node: 'n1',
+        state: 'running',
+        desiredState: 'running',
+        containerId: '0123456789abcdef',
+      },
+    ]);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^SERVICE\s+TASK\s+SLOT\s+NODE\s+STATE/);
+    expect(lines[1]).toMatch(/^api\s+cccc\s+1\s+n1\s+running\s+running\s+0123456789ab\s+-\s+-$/);
+    expect(lines[2]).toMatch(/^web\s+bbbbbbbbbbbb\s+1\s+-\s+failed\s+shutdown\s+-\s+3\s+boom$/);
+    expect(lines[3]).toMatch(/^web\s+aaaaaaaaaaaa\s+2/);
+  });
+});
+
+describe('progress', () => {
+  it('formats phases', () => {
+    expect(progressLine({ service: 'web', phase: 'pulling', percent: 42.6 })).toBe('web: pulling 43%');
+    expect(progressLine({ service: 'web', phase: 'starting', ready: 2, desired: 5 })).toBe(
+      'web: starting 2/5',
+    );
+    expect(progressLine({ service: 'web', phase: 'healthy', ready: 5, desired: 5 })).toBe('web: healthy 5/5');
+    expect(progressLine({ service: 'web', phase: 'failed', message: 'exit 1' })).toBe('web: failed: exit 1');
+  });
+  it('prints only changed lines when not a TTY', () => {
+    const r = new ProgressRenderer(false);
+    expect(r.update({ service: 'web', phase: 'starting', ready: 0, desired: 2 })).toBe('web: starting 0/2\n');
+    expect(r.update({ service: 'web', phase: 'starting', ready: 0, desired: 2 })).toBe('');
+    expect(r.update({ service: 'db', phase: 'healthy', ready: 1, desired: 1 })).toBe('db: healthy 1/1\n');
+  });
+  it('redraws the whole block in place on a TTY', () => {
+    const r = new ProgressRenderer(true);
+    expect(r.update({ service: 'web', phase: 'pulling', percent: 10 })).toBe('\r\x1b[2Kweb: pulling 10%\n');
+    const second = r.update({ service: 'db', phase: 'starting', ready: 0, desired: 1 });
+    expect(second).toBe('\x1b[1A\r\x1b[2Kdb: starting 0/1\n\r\x1b[2Kweb: pulling 10%\n');
+    expect(r.update({ service: 'web', phase: 'healthy', ready: 2, desired: 2 })).toMatch(/^\x1b\[2A/);
+  });
+  it('summarizes success and failure', () => {
+    expect(renderSummary([{ service: 'a', phase: 'healthy' }], 1500)).toBe(
+      '1 services reached their goal in 1.5s\n',
+    );
+    expect(
+      renderSummary(
+        [
+          { service: 'a', phase: 'failed' },
+          { service: 'b', phase: 'running' },
+        ],
+        2000,
+      ),
+    ).toBe('1 of 2 services failed after 2.0s: a\n');
+  });
+});
