@@ -4,12 +4,24 @@ import { Command } from 'commander';
 import * as versionCommand from './commands/version.command';
 import * as nodeAgentCommand from './commands/node-agent.command';
 import * as imageCommand from './commands/image.command';
+import * as controllerCommand from './commands/controller.command';
+import * as systemCommand from './commands/system.command';
+import * as upCommand from './commands/up.command';
+import * as psCommand from './commands/ps.command';
 
 export const VERSION = '0.1.0';
 
 type Registrar = { register(program: Command): void };
 
-const REGISTRARS: Registrar[] = [versionCommand, nodeAgentCommand, imageCommand];
+const REGISTRARS: Registrar[] = [
+  versionCommand,
+  nodeAgentCommand,
+  imageCommand,
+  controllerCommand,
+  systemCommand,
+  upCommand,
+  psCommand,
+];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
 const PLANNED: Array<[string, string]> = [

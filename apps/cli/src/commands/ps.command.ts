@@ -1,0 +1,94 @@
+// `tsstack ps`, `down`, `scale`, `stack ls|rm`, `node ls|join-token`: thin commands over the REST API.
+import type { Command } from 'commander';
+import { makeClient } from '../client/make-client';
+import { CliError } from '../client/cli-errors';
+import { renderPs, renderTable } from '../render/table-renderer';
+
+function out(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : text());
+}
+
+export function register(program: Command): void {
+  program
+    .command('ps')
+    .description('list the tasks of a stack')
+    .option('-p, --project-name <name>', 'stack name')
+    .option('-a, --all', 'also show stopped tasks')
+    .option('--format <format>', 'table|json', 'table')
+    .option('--json', 'same as --format json')
+    .action(
+      async (o: { projectName?: string; all?: boolean; format: string; json?: boolean }, cmd: Command) => {
+        if (o.format !== 'table' && o.format !== 'json')
+          throw new CliError('USAGE', `--format ${o.format}: use table or json`, 2);
+        const tasks = await makeClient(cmd).listTasks({ stack: o.projectName, all: o.all });
+        out(o.json || o.format === 'json', tasks, () => renderPs(tasks));
+      },
+    );
+
+  program
+    .command('down')
+    .description('stop and remove a stack')
+    .requiredOption('-p, --project-name <name>', 'stack name')
+    .option('-v, --volumes', 'also remove named volumes')
+    .action(async (o: { projectName: string; volumes?: boolean }, cmd: Command) => {
+      await makeClient(cmd).removeStack(o.projectName, Boolean(o.volumes));
+      process.stdout.write(`removed stack ${o.projectName}\n`);
+    });
+
+  program
+    .command('scale')
+    .description('set the number of replicas of services')
+    .requiredOption('-p, --project-name <name>', 'stack name')
+    .argument('<service=replicas...>')
+    .action(async (pairs: string[], o: { projectName: string }, cmd: Command) => {
+      const client = makeClient(cmd);
+      for (const pair of pairs) {
+        const m = /^([^=]+)=(\d+)$/.exec(pair);
+        if (!m) throw new CliError('USAGE', `${pair}: use service=replicas`, 2);
+        await client.scale(o.projectName, m[1]!, Number(m[2]));
+        process.stdout.write(`${m[1]} scaled to ${m[2]}\n`);
+      }
+    });
+
+  const stack = program.command('stack').description('manage stacks (ls, rm)');
+  stack
+    .command('ls')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const stacks = await makeClient(cmd).listStacks();
+      out(o.json, stacks, () =>
+        renderTable(
+          ['NAME', 'VERSION', 'SERVICES'],
+          stacks.map((s) => [s.name, s.version, s.services]),
+        ),
+      );
+    });
+  stack
+    .command('rm')
+    .argument('<stack>')
+    .option('-v, --volumes', 'also remove named volumes')
+    .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
+      await makeClient(cmd).removeStack(name, Boolean(o.volumes));
+      process.stdout.write(`removed stack ${name}\n`);
+    });
+
+  const node = program.command('node').description('manage nodes (ls, join-token)');
+  node
+    .command('ls')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const nodes = (await makeClient(cmd).listNodes()) as Array<Record<string, unknown>>;
+      out(o.json, nodes, () =>
+        renderTable(
+          ['ID', 'NAME', 'STATUS', 'AVAILABILITY', 'ADDRESS'],
+          nodes.map((n) => [n.id, n.name, n.status, n.availability, n.address] as Array<string | undefined>),
+        ),
+      );
+    });
+  node
+    .command('join-token')
+    .description('print the token agents join with')
+    .action(async (_o: unknown, cmd: Command) => {
+      process.stdout.write(`${(await makeClient(cmd).joinToken()).token}\n`);
+    });
+}

@@ -1,0 +1,38 @@
+// `tsstack system status|stop`: the embedded single-host control plane started by `tsstack up`.
+import type { Command } from 'commander';
+import { dataDir } from '../client/context';
+import { cliContext } from '../client/make-client';
+import { status, stopAll } from '../system/daemons';
+import { renderTable } from '../render/table-renderer';
+
+export function register(program: Command): void {
+  // Global: which controller every API command talks to (else TSSTACK_HOST, else the local embedded one).
+  program.option('--context <url>', 'controller URL (default: $TSSTACK_HOST or http://127.0.0.1:7700)');
+  const system = program.command('system').description('the embedded control plane (status, stop)');
+  system
+    .command('status')
+    .description('show the pids, logs and address of the embedded control plane')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }, cmd: Command) => {
+      const dir = dataDir(process.env);
+      const st = status(dir);
+      const url = cliContext(cmd).url;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ...st, controllerUrl: url, dataDir: dir }) + '\n');
+        return;
+      }
+      process.stdout.write(
+        renderTable(
+          ['DAEMON', 'PID', 'LOG'],
+          Object.entries(st).map(([n, s]) => [n, s.pid ?? 'stopped', s.log]),
+        ) + `controller: ${url}\ndata dir: ${dir}\n`,
+      );
+    });
+  system
+    .command('stop')
+    .description('stop the embedded controller, node agent and redis')
+    .action(async () => {
+      const stopped = await stopAll(dataDir(process.env));
+      process.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
+    });
+}

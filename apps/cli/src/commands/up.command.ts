@@ -1,0 +1,90 @@
+// `tsstack up` and `tsstack plan`: load the stack files, print the plan, apply it, then follow progress
+// until every service reached its goal (exit 0) or one failed / --timeout passed (exit 1).
+import type { Command } from 'commander';
+import type { StackSpec } from '@tsstack/model';
+import { dataDir } from '../client/context';
+import { cliContext, makeClient } from '../client/make-client';
+import { CliError } from '../client/cli-errors';
+import { ensureControlPlane } from './embedded';
+import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
+import { renderPlan } from '../render/plan-renderer';
+import { ProgressRenderer, renderSummary } from '../render/progress-renderer';
+import { atGoal, progressFromTasks } from '../render/progress-from-tasks';
+import type { ApiClient } from '../client/api-client';
+
+function stackOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --file <path>', 'Compose file (repeatable)', collect)
+    .option('-p, --project-name <name>', 'stack name')
+    .option('--profile <name>', 'enable a profile (repeatable)', collect)
+    .option('--env-file <path>', 'env file for interpolation (repeatable)', collect);
+}
+
+interface UpOptions extends StackFileOptions {
+  detach?: boolean;
+  wait?: boolean;
+  timeout: string;
+  scale?: string[];
+  removeOrphans?: boolean;
+  pull?: string;
+  json?: boolean;
+}
+
+/** Applies --scale service=n to the loaded spec (usage error, exit 2, when malformed or unknown). */
+export function applyScale(spec: StackSpec, scales: string[]): void {
+  for (const s of scales) {
+    const m = /^([^=]+)=(\d+)$/.exec(s);
+    if (!m) throw new CliError('USAGE', `--scale ${s}: use service=replicas`, 2);
+    const svc = spec.services[m[1]!];
+    if (!svc) throw new CliError('USAGE', `--scale ${s}: no service ${m[1]} in stack ${spec.name}`, 2);
+    svc.deploy.replicas = Number(m[2]);
+  }
+}
+
+export async function followProgress(
+  client: ApiClient,
+  spec: StackSpec,
+  timeoutMs: number,
+): Promise<boolean> {
+  const wanted = Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.deploy.replicas]));
+  const renderer = new ProgressRenderer(Boolean(process.stdout.isTTY));
+  const started = Date.now();
+  for (;;) {
+    const progress = progressFromTasks(wanted, await client.listTasks({ stack: spec.name }));
+    for (const p of progress) process.stdout.write(renderer.update(p));
+    const failed = progress.some((p) => p.phase === 'failed');
+    if (atGoal(progress) || failed || Date.now() - started > timeoutMs) {
+      process.stdout.write(renderSummary(progress, Date.now() - started));
+      return atGoal(progress);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export function register(program: Command): void {
+  stackOptions(program.command('up').description('create and start a stack from Compose files'))
+    .option('-d, --detach', 'return once the plan is applied')
+    .option('--wait', 'wait until every service reached its goal (default unless -d)')
+    .option('--timeout <seconds>', 'give up waiting after this long', '300')
+    .option('--scale <service=n>', 'override replicas (repeatable)', collect)
+    .option('--remove-orphans', 'remove services no longer in the stack files')
+    .option('--pull <policy>', 'always|missing|never')
+    .action(async (o: UpOptions, cmd: Command) => {
+      const spec = await loadStackFiles(o);
+      applyScale(spec, o.scale ?? []);
+      const client = await ensureControlPlane(cliContext(cmd), dataDir(process.env));
+      const res = await client.deploy(spec.name, spec);
+      process.stdout.write(renderPlan(spec.name, res.plan));
+      if (o.detach && !o.wait) return;
+      const ok = await followProgress(client, spec, Number(o.timeout) * 1000);
+      if (!ok) process.exitCode = 1;
+    });
+
+  stackOptions(program.command('plan').description('show what `up` would change, without applying it'))
+    .option('--json', 'print JSON')
+    .action(async (o: UpOptions, cmd: Command) => {
+      const spec = await loadStackFiles(o);
+      const res = await makeClient(cmd).plan(spec.name, spec);
+      process.stdout.write(o.json ? JSON.stringify(res.plan) + '\n' : renderPlan(spec.name, res.plan));
+    });
+}

@@ -1,0 +1,28 @@
+// Pure: derives each service's progress (starting n/m, running, healthy, failed) from the task list the
+// controller reports and the replica counts wanted. `up --wait` is done when every service is at its goal.
+import type { TaskRow } from '../client/api-types';
+import type { ServiceProgress } from './progress-renderer';
+
+export function progressFromTasks(wanted: Record<string, number>, tasks: TaskRow[]): ServiceProgress[] {
+  return Object.keys(wanted)
+    .sort()
+    .map((service) => {
+      const desired = wanted[service]!;
+      const mine = tasks.filter((t) => t.service === service && t.desiredState === 'running');
+      const running = mine.filter((t) => t.state === 'running').length;
+      const failed = mine.find((t) => t.state === 'failed' || t.state === 'rejected');
+      if (failed && running < desired) {
+        return { service, phase: 'failed', message: failed.error ?? `task ${failed.task} ${failed.state}` };
+      }
+      return {
+        service,
+        phase: running >= desired ? 'running' : 'starting',
+        ready: Math.min(running, desired),
+        desired,
+      };
+    });
+}
+
+export function atGoal(p: ServiceProgress[]): boolean {
+  return p.every((s) => s.phase === 'running' || s.phase === 'healthy');
+}
