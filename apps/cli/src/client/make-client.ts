@@ -24,3 +24,8 @@ export function makeClient(cmd: Command): ApiClient {
   const c = cliContext(cmd);
   return new ApiClient(c.url, c.token);
 }
+
+/** Adds --context to a command that talks to a controller (so it works after the subcommand name too). */
+export function withContext(cmd: Command): Command {
+  return cmd.option('--context <url>', 'controller URL (default: $TSSTACK_HOST or http://127.0.0.1:7700)');
+}

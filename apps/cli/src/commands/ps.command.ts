@@ -1,6 +1,6 @@
 // `tsstack ps`, `down`, `scale`, `stack ls|rm`, `node ls|join-token`: thin commands over the REST API.
 import type { Command } from 'commander';
-import { makeClient } from '../client/make-client';
+import { makeClient, withContext } from '../client/make-client';
 import { CliError } from '../client/cli-errors';
 import { renderPs, renderTable } from '../render/table-renderer';
 
@@ -9,8 +9,7 @@ function out(json: boolean | undefined, value: unknown, text: () => string): voi
 }
 
 export function register(program: Command): void {
-  program
-    .command('ps')
+  withContext(program.command('ps'))
     .description('list the tasks of a stack')
     .option('-p, --project-name <name>', 'stack name')
     .option('-a, --all', 'also show stopped tasks')
@@ -25,8 +24,7 @@ export function register(program: Command): void {
       },
     );
 
-  program
-    .command('down')
+  withContext(program.command('down'))
     .description('stop and remove a stack')
     .requiredOption('-p, --project-name <name>', 'stack name')
     .option('-v, --volumes', 'also remove named volumes')
@@ -35,8 +33,7 @@ export function register(program: Command): void {
       process.stdout.write(`removed stack ${o.projectName}\n`);
     });
 
-  program
-    .command('scale')
+  withContext(program.command('scale'))
     .description('set the number of replicas of services')
     .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('<service=replicas...>')
@@ -51,8 +48,7 @@ export function register(program: Command): void {
     });
 
   const stack = program.command('stack').description('manage stacks (ls, rm)');
-  stack
-    .command('ls')
+  withContext(stack.command('ls'))
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const stacks = await makeClient(cmd).listStacks();
@@ -63,8 +59,7 @@ export function register(program: Command): void {
         ),
       );
     });
-  stack
-    .command('rm')
+  withContext(stack.command('rm'))
     .argument('<stack>')
     .option('-v, --volumes', 'also remove named volumes')
     .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
@@ -73,8 +68,7 @@ export function register(program: Command): void {
     });
 
   const node = program.command('node').description('manage nodes (ls, join-token)');
-  node
-    .command('ls')
+  withContext(node.command('ls'))
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const nodes = (await makeClient(cmd).listNodes()) as Array<Record<string, unknown>>;
@@ -85,8 +79,7 @@ export function register(program: Command): void {
         ),
       );
     });
-  node
-    .command('join-token')
+  withContext(node.command('join-token'))
     .description('print the token agents join with')
     .action(async (_o: unknown, cmd: Command) => {
       process.stdout.write(`${(await makeClient(cmd).joinToken()).token}\n`);

@@ -1,16 +1,17 @@
 // `tsstack system status|stop`: the embedded single-host control plane started by `tsstack up`.
 import type { Command } from 'commander';
 import { dataDir } from '../client/context';
-import { cliContext } from '../client/make-client';
+import { cliContext, withContext } from '../client/make-client';
 import { status, stopAll } from '../system/daemons';
 import { renderTable } from '../render/table-renderer';
 
 export function register(program: Command): void {
-  // Global: which controller every API command talks to (else TSSTACK_HOST, else the local embedded one).
+  // `down -v` (volumes) must not be read as the program's `-v` (version): program options count only
+  // before the subcommand. --context stays accepted in both places (here and on each API command).
+  program.enablePositionalOptions();
   program.option('--context <url>', 'controller URL (default: $TSSTACK_HOST or http://127.0.0.1:7700)');
   const system = program.command('system').description('the embedded control plane (status, stop)');
-  system
-    .command('status')
+  withContext(system.command('status'))
     .description('show the pids, logs and address of the embedded control plane')
     .option('--json', 'print JSON')
     .action((o: { json?: boolean }, cmd: Command) => {

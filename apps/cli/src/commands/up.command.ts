@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { StackSpec } from '@tsstack/model';
 import { dataDir } from '../client/context';
-import { cliContext, makeClient } from '../client/make-client';
+import { cliContext, makeClient, withContext } from '../client/make-client';
 import { CliError } from '../client/cli-errors';
 import { ensureControlPlane } from './embedded';
 import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
@@ -62,7 +62,7 @@ export async function followProgress(
 }
 
 export function register(program: Command): void {
-  stackOptions(program.command('up').description('create and start a stack from Compose files'))
+  stackOptions(withContext(program.command('up')).description('create and start a stack from Compose files'))
     .option('-d, --detach', 'return once the plan is applied')
     .option('--wait', 'wait until every service reached its goal (default unless -d)')
     .option('--timeout <seconds>', 'give up waiting after this long', '300')
@@ -80,7 +80,9 @@ export function register(program: Command): void {
       if (!ok) process.exitCode = 1;
     });
 
-  stackOptions(program.command('plan').description('show what `up` would change, without applying it'))
+  stackOptions(
+    withContext(program.command('plan')).description('show what `up` would change, without applying it'),
+  )
     .option('--json', 'print JSON')
     .action(async (o: UpOptions, cmd: Command) => {
       const spec = await loadStackFiles(o);
