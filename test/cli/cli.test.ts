@@ -198,4 +198,24 @@ describe('tsstack CLI binary', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('examples/build-images.sh imports the hello image offline into the store', async () => {
+    const store = path.join(dataDir, 'images');
+    const built = await new Promise<Result>((resolve, reject) => {
+      const child = spawn('bash', [path.join(ROOT, 'examples', 'build-images.sh')], {
+        env: { ...process.env, TSSTACK_IMAGE_ROOT: store },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(built.stderr).toBe('');
+    expect(built.code).toBe(0);
+    const ls = await run(['image', 'ls'], { TSSTACK_IMAGE_ROOT: store });
+    expect(ls.stdout).toMatch(/^tsstack\.local\/hello:1\s+[0-9a-f]{12}/m);
+  });
 });
