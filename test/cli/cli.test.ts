@@ -88,6 +88,17 @@ describe('tsstack CLI binary', () => {
             },
           ]);
         }
+        if (req.url === '/v1/services/hello/web/logs?tail=2') {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+          res.write(
+            JSON.stringify({ task: 't1abcdefabcdefab', stream: 'stdout', time: 'x', line: 'one' }) + '\n',
+          );
+          setTimeout(
+            () => res.end(JSON.stringify({ task: 't2', stream: 'stderr', time: 'y', line: 'two' }) + '\n'),
+            50,
+          );
+          return;
+        }
         if (req.url === '/v1/stacks' && req.method === 'GET')
           return send(200, [{ name: 'hello', version: 3, services: 1 }]);
         if (req.url === '/v1/stacks/hello?volumes=true' && req.method === 'DELETE') return send(200, {});
@@ -217,5 +228,36 @@ describe('tsstack CLI binary', () => {
     expect(built.code).toBe(0);
     const ls = await run(['image', 'ls'], { TSSTACK_IMAGE_ROOT: store });
     expect(ls.stdout).toMatch(/^tsstack\.local\/hello:1\s+[0-9a-f]{12}/m);
+  });
+
+  it('logs prints the NDJSON stream line by line', async () => {
+    const r = await run(['logs', '-p', 'hello', 'web', '--tail', '2'], {
+      TSSTACK_HOST: url,
+      TSSTACK_TOKEN: 'sekrit',
+    });
+    expect(r).toMatchObject({ code: 0, stdout: 't1abcdefabcd | one\nt2 | two\n' });
+  });
+
+  it('completion bash is a script bash accepts and completes subcommands with', async () => {
+    const script = (await run(['completion', 'bash'])).stdout;
+    const file = path.join(dataDir, 'completion.bash');
+    writeFileSync(file, script);
+    const probe = await new Promise<Result>((resolve) => {
+      const child = spawn(
+        'bash',
+        [
+          '-c',
+          `source ${file}; COMP_WORDS=(tsstack stack l); COMP_CWORD=2; _tsstack; echo "\${COMPREPLY[*]}"`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(probe).toMatchObject({ code: 0, stdout: 'ls\n', stderr: '' });
+    expect((await run(['completion', 'fish'])).code).toBe(2);
   });
 });

@@ -8,6 +8,8 @@ import * as controllerCommand from './commands/controller.command';
 import * as systemCommand from './commands/system.command';
 import * as upCommand from './commands/up.command';
 import * as psCommand from './commands/ps.command';
+import * as logsCommand from './commands/logs.command';
+import * as completionCommand from './commands/completion.command';
 
 export const VERSION = '0.1.0';
 
@@ -21,6 +23,8 @@ const REGISTRARS: Registrar[] = [
   systemCommand,
   upCommand,
   psCommand,
+  logsCommand,
+  completionCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */

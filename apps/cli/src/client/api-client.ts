@@ -48,6 +48,33 @@ export class ApiClient {
     return json as T;
   }
 
+  /** A streaming GET (NDJSON logs): the response body once the status is 2xx. */
+  async stream(path: string): Promise<AsyncIterable<Uint8Array>> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.url}${path}`, {
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
+    } catch (err) {
+      throw new ControllerUnreachableError(this.url, err);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let e: { code?: string; message?: string } | undefined;
+      try {
+        e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      } catch {
+        e = undefined;
+      }
+      throw new ApiError(
+        res.status,
+        e?.code ?? `HTTP_${res.status}`,
+        e?.message ?? (text.slice(0, 200) || res.statusText),
+      );
+    }
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
   health(): Promise<unknown> {
     return this.request('GET', '/health');
   }
