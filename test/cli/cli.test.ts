@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { WebSocketServer } from 'ws';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'tsstack.js');
@@ -47,6 +48,7 @@ interface Result {
 
 describe('tsstack CLI binary', () => {
   let server: http.Server;
+  let wss: WebSocketServer;
   let url = '';
   const seen: Seen[] = [];
   let dataDir = '';
@@ -110,8 +112,35 @@ describe('tsstack CLI binary', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // /v1/events: two events for an authorized client, then the server closes the stream.
+    wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => {
+      if (req.headers.authorization !== 'Bearer sekrit' || !req.url?.startsWith('/v1/events?stack=hello')) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(
+          JSON.stringify({
+            id: '1',
+            time: 0,
+            type: 'task.state',
+            stack: 'hello',
+            service: 'web',
+            task: 't1',
+            from: 'starting',
+            to: 'running',
+          }),
+        );
+        ws.send(
+          JSON.stringify({ id: '2', time: 1000, type: 'service.converged', stack: 'hello', service: 'web' }),
+        );
+        ws.close();
+      });
+    });
   });
   afterAll(async () => {
+    wss.close();
     await new Promise<void>((r) => server.close(() => r()));
   });
   beforeEach(() => {
@@ -259,5 +288,26 @@ describe('tsstack CLI binary', () => {
     });
     expect(probe).toMatchObject({ code: 0, stdout: 'ls\n', stderr: '' });
     expect((await run(['completion', 'fish'])).code).toBe(2);
+  });
+
+  it('events streams the WebSocket as text or JSON lines', async () => {
+    const env = { TSSTACK_HOST: url, TSSTACK_TOKEN: 'sekrit' };
+    const text = await run(['events', '-p', 'hello'], env);
+    expect(text).toMatchObject({
+      code: 0,
+      stdout:
+        '1970-01-01T00:00:00.000Z task.state hello/web/t1 starting->running\n' +
+        '1970-01-01T00:00:01.000Z service.converged hello/web\n',
+    });
+    const json = await run(['events', '-p', 'hello', '--json'], env);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(['1', '2']);
+    const denied = await run(['events', '-p', 'hello'], { TSSTACK_HOST: url, TSSTACK_TOKEN: 'no' });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('the controller refused /v1/events: check TSSTACK_TOKEN');
   });
 });

@@ -10,6 +10,7 @@ import * as upCommand from './commands/up.command';
 import * as psCommand from './commands/ps.command';
 import * as logsCommand from './commands/logs.command';
 import * as completionCommand from './commands/completion.command';
+import * as eventsCommand from './commands/events.command';
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +26,7 @@ const REGISTRARS: Registrar[] = [
   psCommand,
   logsCommand,
   completionCommand,
+  eventsCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
