@@ -105,6 +105,8 @@ describe('tsstack CLI binary', () => {
           return send(200, [{ name: 'hello', version: 3, services: 1 }]);
         if (req.url === '/v1/stacks/hello?volumes=true' && req.method === 'DELETE') return send(200, {});
         if (req.url === '/v1/services/hello/web/scale') return send(200, {});
+        if (req.url === '/v1/services/hello/web/rollback' || req.url === '/v1/services/hello/web/restart')
+          return send(200, {});
         if (req.url === '/v1/services/hello/nope/scale')
           return send(404, { error: { code: 'NOT_FOUND', message: 'no service nope' } });
         return send(404, { error: { code: 'NOT_FOUND', message: `no route ${req.url}` } });
@@ -309,5 +311,20 @@ describe('tsstack CLI binary', () => {
     const denied = await run(['events', '-p', 'hello'], { TSSTACK_HOST: url, TSSTACK_TOKEN: 'no' });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('the controller refused /v1/events: check TSSTACK_TOKEN');
+  });
+
+  it('service rollback and restart POST to the service, a bad reference is exit 2', async () => {
+    const env = { TSSTACK_HOST: url, TSSTACK_TOKEN: 'sekrit' };
+    expect(await run(['service', 'rollback', 'hello/web'], env)).toMatchObject({
+      code: 0,
+      stdout: 'web rollback started\n',
+    });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/services/hello/web/rollback' });
+    expect(await run(['restart', '-p', 'hello', 'web'], env)).toMatchObject({
+      code: 0,
+      stdout: 'web restart started\n',
+    });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/services/hello/web/restart' });
+    expect((await run(['service', 'rollback', 'web'], env)).code).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ import * as psCommand from './commands/ps.command';
 import * as logsCommand from './commands/logs.command';
 import * as completionCommand from './commands/completion.command';
 import * as eventsCommand from './commands/events.command';
+import * as serviceCommand from './commands/service.command';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ const REGISTRARS: Registrar[] = [
   logsCommand,
   completionCommand,
   eventsCommand,
+  serviceCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */

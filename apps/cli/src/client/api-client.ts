@@ -108,6 +108,29 @@ export class ApiClient {
   scale(stack: string, service: string, replicas: number): Promise<unknown> {
     return this.request('POST', `/v1/services/${enc(stack)}/${enc(service)}/scale`, { replicas });
   }
+  serviceAction(
+    stack: string,
+    service: string,
+    action: 'update' | 'rollback' | 'restart',
+    body: unknown = {},
+  ): Promise<unknown> {
+    return this.request('POST', `/v1/services/${enc(stack)}/${enc(service)}/${action}`, body);
+  }
+  getService(stack: string, service: string): Promise<unknown> {
+    return this.request('GET', `/v1/services/${enc(stack)}/${enc(service)}`);
+  }
+  getNode(id: string): Promise<unknown> {
+    return this.request('GET', `/v1/nodes/${enc(id)}`);
+  }
+  updateNode(
+    id: string,
+    patch: { availability?: string; labelAdd?: Record<string, string>; labelRm?: string[] },
+  ): Promise<unknown> {
+    return this.request('PATCH', `/v1/nodes/${enc(id)}`, patch);
+  }
+  removeNode(id: string): Promise<unknown> {
+    return this.request('DELETE', `/v1/nodes/${enc(id)}`);
+  }
   listNodes(): Promise<unknown[]> {
     return this.request('GET', '/v1/nodes');
   }
