@@ -101,6 +101,7 @@ describe('tsstack CLI binary', () => {
           );
           return;
         }
+        if (req.url === '/v1/nodes/n1' && req.method === 'PATCH') return send(200, {});
         if (req.url === '/v1/stacks' && req.method === 'GET')
           return send(200, [{ name: 'hello', version: 3, services: 1 }]);
         if (req.url === '/v1/stacks/hello?volumes=true' && req.method === 'DELETE') return send(200, {});
@@ -326,5 +327,21 @@ describe('tsstack CLI binary', () => {
     });
     expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/services/hello/web/restart' });
     expect((await run(['service', 'rollback', 'web'], env)).code).toBe(2);
+  });
+
+  it('node update sends availability and labels as a PATCH, bad values are exit 2', async () => {
+    const env = { TSSTACK_HOST: url, TSSTACK_TOKEN: 'sekrit' };
+    const r = await run(
+      ['node', 'update', 'n1', '--availability', 'drain', '--label-add', 'zone=a', '--label-rm', 'old'],
+      env,
+    );
+    expect(r).toMatchObject({ code: 0, stdout: 'updated node n1\n' });
+    expect(seen.at(-1)).toMatchObject({ method: 'PATCH', url: '/v1/nodes/n1' });
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({
+      availability: 'drain',
+      labelAdd: { zone: 'a' },
+      labelRm: ['old'],
+    });
+    expect((await run(['node', 'update', 'n1', '--availability', 'gone'], env)).code).toBe(2);
   });
 });

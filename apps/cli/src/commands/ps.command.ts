@@ -67,7 +67,7 @@ export function register(program: Command): void {
       process.stdout.write(`removed stack ${name}\n`);
     });
 
-  const node = program.command('node').description('manage nodes (ls, join-token)');
+  const node = program.command('node').description('manage nodes (ls, inspect, update, rm, join-token)');
   withContext(node.command('ls'))
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
@@ -78,6 +78,45 @@ export function register(program: Command): void {
           nodes.map((n) => [n.id, n.name, n.status, n.availability, n.address] as Array<string | undefined>),
         ),
       );
+    });
+  withContext(node.command('inspect'))
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      process.stdout.write(JSON.stringify(await makeClient(cmd).getNode(id), null, 2) + '\n');
+    });
+  withContext(node.command('update'))
+    .argument('<id>')
+    .option('--availability <a>', 'active|pause|drain')
+    .option('--label-add <k=v>', 'add a label (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--label-rm <k>', 'remove a label (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .action(
+      async (
+        id: string,
+        o: { availability?: string; labelAdd?: string[]; labelRm?: string[] },
+        cmd: Command,
+      ) => {
+        if (o.availability && !['active', 'pause', 'drain'].includes(o.availability)) {
+          throw new CliError('USAGE', `--availability ${o.availability}: use active, pause or drain`, 2);
+        }
+        const labelAdd: Record<string, string> = {};
+        for (const kv of o.labelAdd ?? []) {
+          const i = kv.indexOf('=');
+          if (i <= 0) throw new CliError('USAGE', `--label-add ${kv}: use key=value`, 2);
+          labelAdd[kv.slice(0, i)] = kv.slice(i + 1);
+        }
+        await makeClient(cmd).updateNode(id, {
+          ...(o.availability ? { availability: o.availability } : {}),
+          ...(o.labelAdd ? { labelAdd } : {}),
+          ...(o.labelRm ? { labelRm: o.labelRm } : {}),
+        });
+        process.stdout.write(`updated node ${id}\n`);
+      },
+    );
+  withContext(node.command('rm'))
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      await makeClient(cmd).removeNode(id);
+      process.stdout.write(`removed node ${id}\n`);
     });
   withContext(node.command('join-token'))
     .description('print the token agents join with')
