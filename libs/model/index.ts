@@ -4,3 +4,4 @@ export * from './src/service';
 export * from './src/task';
 export * from './src/event';
 export * from './src/protocol';
+export * from './src/api';

@@ -1,0 +1,112 @@
+// libs/model/src/api.ts: typed request/response shapes of the controller REST API (controller implements,
+// CLI consumes). Additive only. Errors are always {error: {code, message, issues?}}.
+import type { SpecIssue } from './errors';
+import type { StackSpec, ServiceSpec } from './service';
+import type { ClusterNode, NodeAvailability } from './task';
+
+export type PlanAction = 'create' | 'update' | 'remove' | 'unchanged';
+
+export interface ServicePlan {
+  service: string;
+  action: PlanAction;
+  /** Human reasons such as "image changed", "replicas 2->5". */
+  reasons: string[];
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: SpecIssue[] };
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  leader?: boolean;
+  redis?: 'up' | 'down';
+}
+export interface JoinTokenResponse {
+  joinToken: string;
+}
+
+export interface PlanRequest {
+  stack: StackSpec;
+}
+export interface PlanResponse {
+  plan: ServicePlan[];
+}
+export interface DeployRequest {
+  stack: StackSpec;
+  expectedVersion?: number;
+}
+export interface DeployResponse {
+  version: number;
+  plan: ServicePlan[];
+}
+
+export interface StackSummary {
+  name: string;
+  version: number;
+  services: number;
+}
+export interface StackListResponse {
+  stacks: StackSummary[];
+}
+export interface StackResponse extends StackSummary {
+  spec: StackSpec;
+}
+
+export interface ServiceSummary {
+  stack: string;
+  service: string;
+  mode: 'replicated' | 'global' | 'replicated-job' | 'global-job';
+  replicas: number;
+  running: number;
+  image: string;
+  version: number;
+  updateState?: 'updating' | 'paused' | 'completed' | 'rolling_back' | 'rollback_completed';
+}
+export interface ServiceListResponse {
+  services: ServiceSummary[];
+}
+export interface ServiceResponse extends ServiceSummary {
+  spec: ServiceSpec;
+  previousSpec?: ServiceSpec;
+}
+export interface ScaleRequest {
+  replicas: number;
+}
+export interface ServiceUpdateRequest {
+  spec?: ServiceSpec;
+  force?: boolean;
+}
+
+export interface TaskRow {
+  service: string;
+  task: string;
+  slot?: number;
+  node?: string;
+  state: string;
+  desiredState: string;
+  containerId?: string;
+  startedAt?: string;
+  exitCode?: number;
+  error?: string;
+}
+export interface TaskListResponse {
+  tasks: TaskRow[];
+}
+
+export interface NodeListResponse {
+  nodes: ClusterNode[];
+}
+export interface NodeUpdateRequest {
+  availability?: NodeAvailability;
+  labelAdd?: Record<string, string>;
+  labelRm?: string[];
+}
+
+/** One NDJSON line of GET /v1/services/:stack/:service/logs. */
+export interface LogLine {
+  task: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+  line: string;
+}
