@@ -1,2 +1,3 @@
-// libs/planner: see docs/architecture.md. Public door of this bounded context.
-export const NOT_BUILT_YET = true;
+// libs/planner: pure planning core of the controller (no Redis, no clock). Public door of this context.
+export { canonicalJson, serviceSpecHash } from './src/spec-hash';
+export { diffService, planStack } from './src/stack-diff';
