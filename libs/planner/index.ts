@@ -3,3 +3,5 @@ export { canonicalJson, serviceSpecHash } from './src/spec-hash';
 export { diffService, planStack } from './src/stack-diff';
 export { ConstraintSyntaxError, checkConstraint, pickNode, placeReplicas } from './src/scheduler';
 export type { ScheduleInput, ScheduleResult } from './src/scheduler';
+export { BACKOFF_CAP_MS, BACKOFF_MIN_MS, STABLE_RUN_MS, decideRestart } from './src/restart-backoff';
+export type { RestartDecision, RestartHistory } from './src/restart-backoff';
