@@ -5,3 +5,5 @@ export { ConstraintSyntaxError, checkConstraint, pickNode, placeReplicas } from 
 export type { ScheduleInput, ScheduleResult } from './src/scheduler';
 export { BACKOFF_CAP_MS, BACKOFF_MIN_MS, STABLE_RUN_MS, decideRestart } from './src/restart-backoff';
 export type { RestartDecision, RestartHistory } from './src/restart-backoff';
+export { planReplicatedSlots } from './src/replicated-slots';
+export type { SlotPlan, SlotTask } from './src/replicated-slots';
