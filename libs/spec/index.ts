@@ -1,2 +1,3 @@
-// libs/spec: see docs/architecture.md. Public door of this bounded context.
-export const NOT_BUILT_YET = true;
+// libs/spec: public door of the Compose spec bounded context. Only serviceSpecHash is built so far;
+// loadStack (Compose file loading/validation) is NOT built yet.
+export { canonicalJson, serviceSpecHash } from './src/spec-hash';
