@@ -10,6 +10,8 @@ const transform = {
 const moduleNameMapper = pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' });
 
 module.exports = {
+  // Integration tests drive real kernels and servers; unit tests finish long before this.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -27,7 +29,6 @@ module.exports = {
       moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/fixtures/global-setup.ts',
-      testTimeout: 120000,
     },
   ],
 };
