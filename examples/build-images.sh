@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 busybox=/bin/busybox
-[ -x "$busybox" ] && "$busybox" --list | grep -qx httpd || {
+[ -x "$busybox" ] && "$busybox" --list | grep -x httpd >/dev/null || {
   echo "build-images: $busybox with httpd is missing: apt-get install busybox-static" >&2
   exit 1
 }
