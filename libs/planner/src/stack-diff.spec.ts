@@ -5,7 +5,8 @@ import {
   type ServiceSpec,
   type StackSpec,
 } from '@tsstack/model';
-import { canonicalJson, planStack, serviceSpecHash } from '../index';
+import { canonicalJson, serviceSpecHash } from '@tsstack/spec';
+import { planStack } from '../index';
 
 function svc(name: string, over: Partial<ServiceSpec> = {}, replicas = 1): ServiceSpec {
   return {

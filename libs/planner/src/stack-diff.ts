@@ -1,6 +1,6 @@
 // Pure stack diff: per service create|update|remove|unchanged with human reasons, from the canonical hash.
 import type { ServicePlan, ServiceSpec, StackSpec } from '@tsstack/model';
-import { serviceSpecHash } from './spec-hash';
+import { serviceSpecHash } from '@tsstack/spec';
 
 const WATCHED: Array<[string, (s: ServiceSpec) => unknown]> = [
   ['image', (s) => s.image],

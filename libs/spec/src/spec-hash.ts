@@ -13,7 +13,15 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-/** sha256 hex of the canonical JSON of a service spec. */
+/**
+ * sha256 hex of the canonical JSON of a service spec. `deploy.replicas` is left out, as Swarm does: a replica
+ * change is a scale, never a rolling update, so a redeploy that only scales recreates nothing.
+ */
 export function serviceSpecHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  const { deploy, ...rest } = spec;
+  if (!deploy) return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  const { replicas: _replicas, ...deployWithoutReplicas } = deploy;
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, deploy: deployWithoutReplicas }))
+    .digest('hex');
 }
