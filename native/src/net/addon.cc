@@ -1,9 +1,231 @@
-// Placeholder binding so the build links before the netlink driver lands.
+// node-addon-api binding of the netlink driver (tsstack_net.node). Four promise-returning functions, each
+// running off the JS thread (AsyncWorker, which itself hands namespace work to a fresh thread):
+//   apply(ops[])              links, addresses, routes, neighbours, fdb, sysctls, each op in its own netns
+//   dump(netns, kind)         'links' | 'addrs' | 'routes' | 'neigh' | 'fdb' -> array of string maps
+//   netnsCreate(path)         a new network namespace bind-mounted at path, loopback up
+//   netnsRemove(path)         unmount and unlink (missing is fine)
+// Arguments are validated and defaulted in TypeScript (libs/network/src/native/net-binding.ts); errors reject
+// with an Error carrying code ('EEXIST'), errno, syscall (the failing step) like Node's own fs errors.
 #include <napi.h>
 
-static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("version", Napi::String::New(env, "0.1.0"));
+#include <cerrno>
+#include <cstring>
+
+#include "net/nl-ops.h"
+
+namespace {
+
+const char *errno_name(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EBADF: return "EBADF";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case ENODEV: return "ENODEV";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case ERANGE: return "ERANGE";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ENOBUFS: return "ENOBUFS";
+    case EACCES: return "EACCES";
+    case ENOTDIR: return "ENOTDIR";
+    case EMSGSIZE: return "EMSGSIZE";
+    default: return "E?";
+  }
+}
+
+Napi::Error to_js(Napi::Env env, const NlError &e) {
+  std::string msg = e.step + ": " + e.message;
+  if (e.errnum) msg += std::string(" (") + errno_name(e.errnum) + ")";
+  Napi::Error err = Napi::Error::New(env, msg);
+  err.Set("code", Napi::String::New(env, e.errnum ? errno_name(e.errnum) : "EINVAL"));
+  err.Set("errno", Napi::Number::New(env, e.errnum));
+  err.Set("syscall", Napi::String::New(env, e.step));
+  return err;
+}
+
+std::string str(const Napi::Object &o, const char *k) {
+  Napi::Value v = o.Get(k);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+int num(const Napi::Object &o, const char *k, int dflt) {
+  Napi::Value v = o.Get(k);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : dflt;
+}
+bool flag(const Napi::Object &o, const char *k) {
+  Napi::Value v = o.Get(k);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+NlOp parse_op(const Napi::Object &o) {
+  static const std::pair<const char *, NlOpKind> kinds[] = {
+      {"linkAdd", NlOpKind::LinkAdd},   {"linkSet", NlOpKind::LinkSet},   {"linkDel", NlOpKind::LinkDel},
+      {"addrAdd", NlOpKind::AddrAdd},   {"addrDel", NlOpKind::AddrDel},   {"routeAdd", NlOpKind::RouteAdd},
+      {"routeDel", NlOpKind::RouteDel}, {"neighSet", NlOpKind::NeighSet}, {"neighDel", NlOpKind::NeighDel},
+      {"fdbSet", NlOpKind::FdbSet},     {"fdbDel", NlOpKind::FdbDel},     {"sysctl", NlOpKind::Sysctl},
+  };
+  std::string k = str(o, "op");
+  NlOp op;
+  bool known = false;
+  for (auto &p : kinds)
+    if (k == p.first) {
+      op.kind = p.second;
+      known = true;
+    }
+  if (!known) throw Napi::TypeError::New(o.Env(), "unknown netlink op: " + k);
+  op.netns = str(o, "netns");
+  op.name = str(o, "name");
+  op.linkKind = str(o, "kind");
+  op.peer = str(o, "peer");
+  op.peerNetns = str(o, "peerNetns");
+  op.peerMac = str(o, "peerMac");
+  op.master = str(o, "master");
+  op.mac = str(o, "mac");
+  op.newName = str(o, "newName");
+  op.moveNetns = str(o, "moveNetns");
+  op.mtu = num(o, "mtu", 0);
+  op.peerMtu = num(o, "peerMtu", 0);
+  Napi::Value up = o.Get("up");
+  if (up.IsBoolean()) op.up = up.As<Napi::Boolean>().Value() ? 1 : 0;
+  op.vni = (uint32_t)num(o, "vni", 0);
+  op.vxlanLocal = str(o, "local");
+  op.vxlanDev = str(o, "dev");
+  op.vxlanPort = num(o, "port", 4789);
+  op.address = str(o, "address");
+  op.prefix = num(o, "prefix", 32);
+  op.dst = str(o, "dst");
+  op.gateway = str(o, "gateway");
+  op.sysctlKey = str(o, "key");
+  op.sysctlValue = str(o, "value");
+  op.ignoreExisting = flag(o, "ignoreExisting");
+  op.ignoreMissing = flag(o, "ignoreMissing");
+  return op;
+}
+
+class ApplyWorker : public Napi::AsyncWorker {
+ public:
+  ApplyWorker(Napi::Env env, std::vector<NlOp> ops)
+      : Napi::AsyncWorker(env), ops_(std::move(ops)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = nl_run_ops(ops_, err_); }
+  void OnOK() override {
+    if (ok_) deferred_.Resolve(Env().Undefined());
+    else deferred_.Reject(to_js(Env(), err_).Value());
+  }
+
+ private:
+  std::vector<NlOp> ops_;
+  Napi::Promise::Deferred deferred_;
+  NlError err_;
+  bool ok_ = false;
+};
+
+class DumpWorker : public Napi::AsyncWorker {
+ public:
+  DumpWorker(Napi::Env env, std::string netns, NlDumpKind kind)
+      : Napi::AsyncWorker(env), netns_(std::move(netns)), kind_(kind), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = nl_dump(netns_, kind_, rows_, err_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!ok_) {
+      deferred_.Reject(to_js(env, err_).Value());
+      return;
+    }
+    Napi::Array arr = Napi::Array::New(env, rows_.size());
+    for (size_t i = 0; i < rows_.size(); i++) {
+      Napi::Object o = Napi::Object::New(env);
+      for (auto &f : rows_[i].fields) o.Set(f.first, f.second);
+      arr.Set((uint32_t)i, o);
+    }
+    deferred_.Resolve(arr);
+  }
+
+ private:
+  std::string netns_;
+  NlDumpKind kind_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<NlRow> rows_;
+  NlError err_;
+  bool ok_ = false;
+};
+
+class NetnsWorker : public Napi::AsyncWorker {
+ public:
+  NetnsWorker(Napi::Env env, std::string path, bool create)
+      : Napi::AsyncWorker(env), path_(std::move(path)), create_(create), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = create_ ? nl_netns_create(path_, err_) : nl_netns_remove(path_, err_); }
+  void OnOK() override {
+    if (ok_) deferred_.Resolve(Env().Undefined());
+    else deferred_.Reject(to_js(Env(), err_).Value());
+  }
+
+ private:
+  std::string path_;
+  bool create_;
+  Napi::Promise::Deferred deferred_;
+  NlError err_;
+  bool ok_ = false;
+};
+
+Napi::Value Apply(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "apply(ops[]): ops must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<NlOp> ops;
+  ops.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsObject()) throw Napi::TypeError::New(env, "apply(ops[]): every op must be an object");
+    ops.push_back(parse_op(v.As<Napi::Object>()));
+  }
+  ApplyWorker *w = new ApplyWorker(env, std::move(ops));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Dump(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::string kind = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  NlDumpKind k;
+  if (kind == "links") k = NlDumpKind::Links;
+  else if (kind == "addrs") k = NlDumpKind::Addrs;
+  else if (kind == "routes") k = NlDumpKind::Routes;
+  else if (kind == "neigh") k = NlDumpKind::Neigh;
+  else if (kind == "fdb") k = NlDumpKind::Fdb;
+  else throw Napi::TypeError::New(env, "dump(netns, kind): unknown kind " + kind);
+  DumpWorker *w = new DumpWorker(env, netns, k);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Netns(const Napi::CallbackInfo &info, bool create) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "netns path must be a string");
+  NetnsWorker *w = new NetnsWorker(env, info[0].As<Napi::String>().Utf8Value(), create);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("apply", Napi::Function::New(env, Apply));
+  exports.Set("dump", Napi::Function::New(env, Dump));
+  exports.Set("netnsCreate", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, true); }));
+  exports.Set("netnsRemove", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, false); }));
+  exports.Set("version", Napi::String::New(env, "0.2.0"));
   return exports;
 }
+
+}  // namespace
 
 NODE_API_MODULE(tsstack_net, Init)
