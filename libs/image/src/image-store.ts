@@ -1,6 +1,7 @@
 // ImageStore: the node-local image store. Blobs are content-addressed (blobs/sha256), references map to
-// manifest digests in refs.json (atomic temp+rename), each image is unpacked once into rootfs/<hex> by
-// applying its layers in order, and every container gets its own overlay upper/work dirs on top of it.
+// manifest digests in refs.json (atomic temp+rename under a cross-process lock), each layer is unpacked once
+// into snapshots/<chain id> shared by every image that has it, and every container gets its own overlay
+// upper/work dirs on top of its image's snapshots.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,7 +17,9 @@ import {
 } from './errors';
 import { parseReference } from './reference';
 import { Credentials, RegistryClient } from './registry-client';
-import { applyLayer } from './unpack';
+import { withFileLock } from './file-lock';
+import { chainIds, LayerToUnpack, SnapshotStore } from './snapshot-store';
+import { diffIdOf } from './unpack';
 import {
   Descriptor,
   ImageConfig,
@@ -45,6 +48,8 @@ export interface PullOptions {
 
 export type PullPolicy = 'always' | 'missing' | 'never';
 
+const PARALLEL_DOWNLOADS = 4;
+
 interface RefEntry {
   digest: string;
   createdAt: string;
@@ -61,11 +66,12 @@ export class ImageStore {
   readonly root: string;
   readonly blobs: BlobStore;
   private readonly inflight = new Map<string, Promise<ImageRecord>>();
-  private readonly unpacking = new Map<string, Promise<string>>();
+  readonly snapshots: SnapshotStore;
 
   constructor(private readonly opts: ImageStoreOptions = {}) {
     this.root = opts.root ?? '/var/lib/tsstack/images';
     this.blobs = new BlobStore(this.root);
+    this.snapshots = new SnapshotStore(path.join(this.root, 'snapshots'));
     fs.mkdirSync(this.root, { recursive: true });
   }
 
@@ -82,10 +88,23 @@ export class ImageStore {
     }
   }
 
-  private tag(reference: string, digest: string): void {
-    const refs = this.readRefs();
-    refs[reference] = { digest, createdAt: new Date().toISOString() };
-    writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2));
+  /** Read-modify-write of refs.json under the store's cross-process lock. */
+  private updateRefs<T>(fn: (refs: Record<string, RefEntry>) => T): Promise<T> {
+    return withFileLock(this.refsFile(), () => {
+      const refs = this.readRefs();
+      const out = fn(refs);
+      writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2));
+      return out;
+    });
+  }
+
+  /** Points `reference` at a manifest already in the store. Safe against concurrent taggers. */
+  async tag(reference: string, digest: string): Promise<void> {
+    const canonical = parseReference(reference).canonical;
+    if (!this.blobs.has(digest)) throw new ImageNotFoundError(digest, 'locally');
+    await this.updateRefs((refs) => {
+      refs[canonical] = { digest, createdAt: new Date().toISOString() };
+    });
   }
 
   private record(reference: string, manifestDigest: string, createdAt: string): ImageRecord {
@@ -193,15 +212,26 @@ export class ImageStore {
     }
     const manifest = doc as OciManifest;
     const manifestDigest = pending[pending.length - 1][1];
-    for (const blob of [manifest.config, ...manifest.layers]) {
-      if (this.blobs.has(blob.digest)) continue;
-      progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
-      await this.downloadBlob(client, r.repository, blob, progress);
-    }
+    // Layers download in parallel (at most PARALLEL_DOWNLOADS at a time), each verified on its own.
+    const todo = [manifest.config, ...manifest.layers].filter((b) => !this.blobs.has(b.digest));
+    let failed = false;
+    const workers = Array.from({ length: Math.min(PARALLEL_DOWNLOADS, todo.length) }, async () => {
+      for (let blob = todo.shift(); blob && !failed; blob = todo.shift()) {
+        progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
+        await this.downloadBlob(client, r.repository, blob, progress).catch((e: unknown) => {
+          failed = true;
+          throw e;
+        });
+      }
+    });
+    // Wait for every worker, so no temp file is still being written when the error surfaces.
+    const results = await Promise.allSettled(workers);
+    const bad = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (bad) throw bad.reason;
     // Manifests last: an image is visible only once all its content is present and verified.
     for (const [buf, dg] of pending) this.blobs.writeBuffer(buf, dg);
     const reference = r.canonical;
-    this.tag(reference, manifestDigest);
+    await this.tag(reference, manifestDigest);
     progress({ phase: 'done', digest: manifestDigest });
     return (await this.get(reference)) as ImageRecord;
   }
@@ -320,7 +350,7 @@ export class ImageStore {
     const name = ref ?? desc.annotations?.['org.opencontainers.image.ref.name'];
     if (!name) throw new InvalidReferenceError('', 'the OCI layout names no image; pass a reference');
     const reference = parseReference(name).canonical;
-    this.tag(reference, desc.digest);
+    await this.tag(reference, desc.digest);
     return (await this.get(reference)) as ImageRecord;
   }
 
@@ -357,7 +387,7 @@ export class ImageStore {
       const name = ref ?? e.RepoTags?.[0];
       if (!name) throw new InvalidReferenceError('', 'the archive names no image; pass a reference');
       const reference = parseReference(name).canonical;
-      this.tag(reference, digest);
+      await this.tag(reference, digest);
       return (await this.get(reference)) as ImageRecord;
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -372,7 +402,7 @@ export class ImageStore {
       architecture: hostPlatform().architecture,
       os: 'linux',
       config,
-      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+      rootfs: { type: 'layers', diff_ids: [await diffIdOf(this.blobs.path(layerDigest))] },
     };
     const cfgBuf = Buffer.from(JSON.stringify(cfg));
     const manifest: OciManifest = {
@@ -385,7 +415,7 @@ export class ImageStore {
     };
     const digest = this.blobs.writeBuffer(Buffer.from(JSON.stringify(manifest)));
     const reference = parseReference(ref).canonical;
-    this.tag(reference, digest);
+    await this.tag(reference, digest);
     return (await this.get(reference)) as ImageRecord;
   }
 
@@ -438,26 +468,36 @@ export class ImageStore {
   }
 
   // ---- rootfs -----------------------------------------------------------------------------------------
-  /** Unpacks (once, shared by all containers) the image's flattened rootfs; returns its directory. */
-  unpack(manifestDigest: string): Promise<string> {
-    const dir = path.join(this.root, 'rootfs', manifestDigest.split(':')[1]);
-    if (fs.existsSync(dir)) return Promise.resolve(dir);
-    const running = this.unpacking.get(dir);
-    if (running) return running;
-    const p = (async () => {
-      const manifest = JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest;
-      const tmp = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        for (const l of manifest.layers) await applyLayer(tmp, this.blobs.path(l.digest));
-        fs.mkdirSync(tmp, { recursive: true });
-        fs.renameSync(tmp, dir);
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-      return dir;
-    })().finally(() => this.unpacking.delete(dir));
-    this.unpacking.set(dir, p);
-    return p;
+  /** The layers of an image with their diff ids (from the config; the blob digest when it names none). */
+  private layersOf(manifestDigest: string): LayerToUnpack[] {
+    const manifest = JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest;
+    const cfg = JSON.parse(this.blobs.read(manifest.config.digest).toString()) as {
+      rootfs?: { diff_ids?: string[] };
+    };
+    const diffIds = cfg.rootfs?.diff_ids ?? [];
+    const known = diffIds.length === manifest.layers.length;
+    return manifest.layers.map((l, i) => ({
+      digest: l.digest,
+      diffId: known ? diffIds[i] : l.digest,
+      blobPath: this.blobs.path(l.digest),
+      verify: known,
+    }));
+  }
+
+  /** Chain ids (hex) of an image's layers, bottom-most first. */
+  snapshotIds(manifestDigest: string): string[] {
+    return chainIds(this.layersOf(manifestDigest).map((l) => l.diffId)).map((c) => c.split(':')[1]);
+  }
+
+  /**
+   * Unpacks (once per layer, shared by all images and containers) the image's layer snapshots. Returns the
+   * overlay lower dirs TOP-MOST FIRST, the order of overlayfs `lowerdir=` (the last layer first, the base
+   * layer last). An image without layers gets one empty dir.
+   */
+  async unpack(manifestDigest: string): Promise<string[]> {
+    const layers = this.layersOf(manifestDigest);
+    if (layers.length === 0) return [this.snapshots.empty()];
+    return (await this.snapshots.ensure(layers)).reverse();
   }
 
   private containerDir(containerId: string): string {
@@ -470,14 +510,15 @@ export class ImageStore {
   async prepareRootfs(ref: string, containerId: string): Promise<RootfsDirs> {
     const img = await this.get(ref);
     if (!img) throw new ImageNotFoundError(ref, 'locally');
-    const lower = await this.unpack(img.digest);
     const dir = this.containerDir(containerId);
+    // The marker first: from now on prune keeps this image's blobs and snapshots.
+    writeFileAtomic(path.join(dir, 'image'), img.digest);
+    const lowerDirs = await this.unpack(img.digest);
     const upperDir = path.join(dir, 'upper');
     const workDir = path.join(dir, 'work');
     fs.mkdirSync(upperDir, { recursive: true });
     fs.mkdirSync(workDir, { recursive: true });
-    writeFileAtomic(path.join(dir, 'image'), img.digest);
-    return { lowerDirs: [lower], upperDir, workDir };
+    return { lowerDirs, upperDir, workDir };
   }
 
   async releaseRootfs(containerId: string): Promise<void> {
@@ -500,51 +541,65 @@ export class ImageStore {
   async remove(ref: string): Promise<void> {
     const img = await this.get(ref);
     if (!img) throw new ImageNotFoundError(ref, 'locally');
-    const refs = this.readRefs();
-    const others = Object.entries(refs).filter(([r, e]) => e.digest === img.digest && r !== img.reference);
-    if (others.length === 0) {
-      const users = this.usersOf(img.digest);
-      if (users.length) throw new ImageInUseError(img.reference, users);
-    }
-    delete refs[img.reference];
-    writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2));
+    await this.updateRefs((refs) => {
+      const others = Object.entries(refs).filter(([r, e]) => e.digest === img.digest && r !== img.reference);
+      if (others.length === 0) {
+        const users = this.usersOf(img.digest);
+        if (users.length) throw new ImageInUseError(img.reference, users);
+      }
+      delete refs[img.reference];
+    });
   }
 
-  /** Deletes blobs and unpacked rootfs no reference or container needs. Returns freed bytes. */
-  async prune(): Promise<{ removedBlobs: number; freedBytes: number }> {
-    const keep = new Set<string>();
-    const keepRootfs = new Set<string>();
-    const digests = new Set(Object.values(this.readRefs()).map((e) => e.digest));
+  /** Manifest digests in use: referenced by a tag or by a container's marker. */
+  private usedImages(): Map<string, string[]> {
+    const users = new Map<string, string[]>();
+    const add = (d: string, who: string): void => void users.set(d, [...(users.get(d) ?? []), who]);
+    for (const [r, e] of Object.entries(this.readRefs())) add(e.digest, r);
     const cdir = path.join(this.root, 'containers');
     if (fs.existsSync(cdir))
       for (const c of fs.readdirSync(cdir)) {
         try {
-          digests.add(fs.readFileSync(path.join(cdir, c, 'image'), 'utf8'));
+          add(fs.readFileSync(path.join(cdir, c, 'image'), 'utf8'), `container ${c}`);
         } catch {
           /* a container dir without image marker keeps nothing */
         }
       }
-    for (const d of digests) {
+    return users;
+  }
+
+  /** Reference count of every snapshot on disk: how many images (tags) and containers use it. */
+  snapshotUsage(): Map<string, number> {
+    const count = new Map<string, number>(this.snapshots.list().map((s) => [s, 0]));
+    for (const [d, users] of this.usedImages()) {
       if (!this.blobs.has(d)) continue;
-      keep.add(d);
-      keepRootfs.add(d.split(':')[1]);
-      const doc = JSON.parse(this.blobs.read(d).toString()) as OciManifest;
-      keep.add(doc.config.digest);
-      for (const l of doc.layers) keep.add(l.digest);
+      for (const s of this.snapshotIds(d)) count.set(s, (count.get(s) ?? 0) + users.length);
     }
-    let removedBlobs = 0;
-    let freedBytes = 0;
-    for (const b of this.blobs.list()) {
-      if (keep.has(b)) continue;
-      // Keep index blobs that point at kept manifests.
-      freedBytes += fs.statSync(this.blobs.path(b)).size;
-      this.blobs.remove(b);
-      removedBlobs++;
-    }
-    const rdir = path.join(this.root, 'rootfs');
-    if (fs.existsSync(rdir))
-      for (const r of fs.readdirSync(rdir))
-        if (!keepRootfs.has(r)) fs.rmSync(path.join(rdir, r), { recursive: true, force: true });
-    return { removedBlobs, freedBytes };
+    return count;
+  }
+
+  /** Deletes blobs and snapshots no reference or container needs (under the refs lock). */
+  async prune(): Promise<{ removedBlobs: number; freedBytes: number; removedSnapshots: number }> {
+    return withFileLock(this.refsFile(), () => {
+      const keep = new Set<string>();
+      for (const d of this.usedImages().keys()) {
+        if (!this.blobs.has(d)) continue;
+        keep.add(d);
+        const doc = JSON.parse(this.blobs.read(d).toString()) as OciManifest;
+        keep.add(doc.config.digest);
+        for (const l of doc.layers) keep.add(l.digest);
+      }
+      let removedBlobs = 0;
+      let freedBytes = 0;
+      for (const b of this.blobs.list()) {
+        if (keep.has(b)) continue;
+        freedBytes += fs.statSync(this.blobs.path(b)).size;
+        this.blobs.remove(b);
+        removedBlobs++;
+      }
+      const used = [...this.snapshotUsage()].filter(([, n]) => n > 0).map(([s]) => s);
+      const removedSnapshots = this.snapshots.prune(new Set(used));
+      return { removedBlobs, freedBytes, removedSnapshots };
+    });
   }
 }

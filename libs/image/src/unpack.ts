@@ -1,15 +1,21 @@
-// Applies one layer tar (plain, gzip or zstd) onto a root directory: OCI whiteouts (.wh.<name>) delete what
-// lower layers made, opaque markers (.wh..wh..opq) empty a directory of lower-layer content, hardlinks and
-// symlinks are recreated, and every path is confined to the root. zstd is decompressed by Debian's `zstd`
-// binary as a subprocess (Node 20's zlib has none).
+// Applies one layer tar (plain, gzip or zstd) onto a directory, in one of two forms:
+// - flatten (default): onto a root holding the lower layers; OCI whiteouts (.wh.<name>) delete what lower
+//   layers made, opaque markers (.wh..wh..opq) empty a directory of lower-layer content;
+// - overlay: into an empty per-layer snapshot dir; whiteouts become char devices 0/0 and opaque markers the
+//   xattr trusted.overlay.opaque=y, as overlayfs reads them when the snapshot is one of its lower dirs.
+// Hardlinks and symlinks are recreated, PAX xattrs kept, every path is confined to the root, and the
+// uncompressed stream can be checked against its diff id. zstd is decompressed by Debian's `zstd` binary as
+// a subprocess (Node 20's zlib has none).
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { UnsafeLayerError } from './errors';
+import { DigestMismatchError, UnsafeLayerError } from './errors';
+import { applyMarks, isWhiteout, MarkOp } from './overlay-marks';
 import { cleanEntryName, resolveInRoot } from './safe-path';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -57,18 +63,61 @@ function lstatOrUndef(p: string): fs.Stats | undefined {
   }
 }
 
-/** Applies the layer in `layerFile` onto `root`. Throws UnsafeLayerError on any escape attempt. */
-export async function applyLayer(root: string, layerFile: string): Promise<void> {
+export interface ApplyLayerOptions {
+  /** Write overlayfs whiteouts and opaque xattrs instead of deleting (root is an empty snapshot dir). */
+  overlay?: boolean;
+  /** Expected sha256 of the uncompressed tar; a mismatch throws DigestMismatchError. */
+  diffId?: string;
+  /** Overlay mode: snapshot dirs of the layers below, top-most first (hardlinks to their files). */
+  lowerDirs?: string[];
+}
+
+/** Finds `rel` in the first lower dir that has it (top-most first); undefined when whited out or absent. */
+function findInLowers(lowerDirs: string[], rel: string): string | undefined {
+  for (const dir of lowerDirs) {
+    const p = resolveInRoot(dir, rel);
+    const st = lstatOrUndef(p);
+    if (st && isWhiteout(st)) return undefined;
+    if (st) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Applies the layer in `layerFile` onto `root`. Throws UnsafeLayerError on any escape attempt and
+ * DigestMismatchError when `diffId` is given and the uncompressed content differs.
+ */
+export async function applyLayer(
+  root: string,
+  layerFile: string,
+  opts: ApplyLayerOptions = {},
+): Promise<void> {
   fs.mkdirSync(root, { recursive: true });
   const written = new Set<string>();
   const extract = tar.extract();
   const { stream, done } = decompressed(layerFile);
   const dirTimes: Array<[string, Date]> = [];
+  const marks: MarkOp[] = [];
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (opts.diffId) hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
 
   const handle = async (header: tar.Header, body: Readable): Promise<void> => {
     const rel = cleanEntryName(header.name);
     const base = path.posix.basename(rel);
     const dirRel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+    if (opts.overlay && base.startsWith('.wh.')) {
+      const dir = resolveInRoot(root, dirRel);
+      fs.mkdirSync(dir, { recursive: true });
+      if (base === '.wh..wh..opq') marks.push({ op: 'opaque', path: dir });
+      else marks.push({ op: 'whiteout', path: path.join(dir, base.slice(4)) });
+      body.resume();
+      return;
+    }
     if (base === '.wh..wh..opq') {
       const dir = resolveInRoot(root, dirRel);
       if (fs.existsSync(dir)) {
@@ -108,8 +157,22 @@ export async function applyLayer(root: string, layerFile: string): Promise<void>
         fs.symlinkSync(header.linkname ?? '', dst);
         break;
       case 'link': {
-        const target = resolveInRoot(root, cleanEntryName(header.linkname ?? ''));
-        const st = lstatOrUndef(target);
+        const linkRel = cleanEntryName(header.linkname ?? '');
+        let target = resolveInRoot(root, linkRel);
+        let st = lstatOrUndef(target);
+        if (!st && opts.overlay && opts.lowerDirs) {
+          // A link to a file of a lower layer: overlayfs cannot link across layers, so copy it up.
+          const lower = findInLowers(opts.lowerDirs, linkRel);
+          const lst = lower ? lstatOrUndef(lower) : undefined;
+          if (lower && lst?.isFile()) {
+            fs.copyFileSync(lower, dst);
+            fs.lchownSync(dst, lst.uid, lst.gid);
+            fs.chmodSync(dst, lst.mode & 0o7777);
+            break;
+          }
+          target = lower ?? target;
+          st = lst;
+        }
         if (!st)
           throw new UnsafeLayerError(
             header.name,
@@ -136,6 +199,15 @@ export async function applyLayer(root: string, layerFile: string): Promise<void>
         return;
     }
     body.resume();
+    for (const [k, v] of Object.entries((header as { pax?: Record<string, string> }).pax ?? {})) {
+      if (k.startsWith('SCHILY.xattr.'))
+        marks.push({
+          op: 'xattr',
+          path: dst,
+          name: k.slice('SCHILY.xattr.'.length),
+          value: Buffer.from(v, 'utf8').toString('base64'),
+        });
+    }
     if (header.type !== 'link') {
       fs.lchownSync(dst, header.uid ?? 0, header.gid ?? 0);
       if (header.type !== 'symlink') fs.chmodSync(dst, mode);
@@ -151,6 +223,21 @@ export async function applyLayer(root: string, layerFile: string): Promise<void>
       (e: unknown) => next(e as Error),
     );
   });
-  await Promise.all([pipeline(stream, extract), done]);
+  await Promise.all([pipeline(stream, tap, extract), done]);
+  if (opts.diffId) {
+    const actual = 'sha256:' + hash.digest('hex');
+    if (actual !== opts.diffId)
+      throw new DigestMismatchError(opts.diffId, actual, `layer ${layerFile} diff id`);
+  }
+  applyMarks(marks);
   for (const [d, t] of dirTimes) fs.utimesSync(d, t, t);
+}
+
+/** sha256 of the uncompressed content of a (possibly gzip or zstd) layer file: its OCI diff id. */
+export async function diffIdOf(layerFile: string): Promise<string> {
+  const { stream, done } = decompressed(layerFile);
+  const hash = createHash('sha256');
+  stream.on('data', (c: Buffer) => hash.update(c));
+  await Promise.all([new Promise((r, j) => stream.on('end', r).on('error', j)), done]);
+  return 'sha256:' + hash.digest('hex');
 }

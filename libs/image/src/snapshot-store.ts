@@ -1,0 +1,126 @@
+// Per-layer snapshots: snapshots/<chain-id hex>/ holds one layer unpacked in overlayfs form (whiteouts as
+// char 0/0 devices, opaque dirs as trusted.overlay.opaque=y), so every image whose layer stack starts with
+// the same layers shares the same dirs. Keyed by OCI chain id (a layer's identity including everything
+// below it), like containerd. A snapshot appears by an atomic rename of a fully unpacked temp dir, so a
+// reader never sees half a layer; two processes unpacking one layer at once both succeed, one copy stays.
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyLayer } from './unpack';
+
+export interface LayerToUnpack {
+  /** Uncompressed digest of the layer (or the blob digest when the config names none). */
+  diffId: string;
+  /** Blob digest, for verification messages. */
+  digest: string;
+  /** Path of the (compressed) blob. */
+  blobPath: string;
+  /** Whether diffId is a real diff id that the uncompressed stream must match. */
+  verify: boolean;
+}
+
+/** OCI chain ids: chain(0) = diff(0); chain(n) = sha256(chain(n-1) + " " + diff(n)). */
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev ? 'sha256:' + createHash('sha256').update(`${prev} ${d}`).digest('hex') : d);
+  }
+  return out;
+}
+
+const MISSING_LINK = /hardlink target/;
+
+export class SnapshotStore {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(readonly dir: string) {}
+
+  path(chainId: string): string {
+    return path.join(this.dir, chainId.split(':')[1] ?? chainId);
+  }
+
+  /** A dir with nothing in it, the lower dir of an image with no layers. */
+  empty(): string {
+    const p = path.join(this.dir, 'empty');
+    fs.mkdirSync(p, { recursive: true });
+    return p;
+  }
+
+  has(chainId: string): boolean {
+    return fs.existsSync(this.path(chainId));
+  }
+
+  /**
+   * Makes sure every layer has its snapshot; returns the snapshot dirs bottom-most first. Missing layers
+   * are unpacked in parallel; a layer that hardlinks into a lower one is redone once the lowers exist.
+   */
+  async ensure(layers: LayerToUnpack[]): Promise<string[]> {
+    const ids = chainIds(layers.map((l) => l.diffId));
+    const dirs = ids.map((c) => this.path(c));
+    const todo = layers.map((_l, i) => i).filter((i) => !fs.existsSync(dirs[i]));
+    const retry: number[] = [];
+    await Promise.all(
+      todo.map((i) =>
+        this.unpackOne(ids[i], layers[i], dirs.slice(0, i).reverse()).catch((e: Error) => {
+          if (!MISSING_LINK.test(e.message)) throw e;
+          retry.push(i);
+        }),
+      ),
+    );
+    for (const i of retry.sort((a, b) => a - b))
+      await this.unpackOne(ids[i], layers[i], dirs.slice(0, i).reverse());
+    return dirs;
+  }
+
+  private unpackOne(chainId: string, layer: LayerToUnpack, lowerDirs: string[]): Promise<void> {
+    const dst = this.path(chainId);
+    const inflight = this.running.get(dst);
+    if (inflight) return inflight;
+    const p = (async () => {
+      if (fs.existsSync(dst)) return;
+      fs.mkdirSync(this.dir, { recursive: true });
+      const tmp = `${dst}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        await applyLayer(tmp, layer.blobPath, {
+          overlay: true,
+          lowerDirs,
+          diffId: layer.verify ? layer.diffId : undefined,
+        });
+        try {
+          fs.renameSync(tmp, dst);
+        } catch (e) {
+          // Another process finished the same snapshot first: keep theirs.
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+        }
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    })().finally(() => this.running.delete(dst));
+    this.running.set(dst, p);
+    return p;
+  }
+
+  /** Snapshot names (chain id hex) on disk; in-flight temp dirs are not listed. */
+  list(): string[] {
+    if (!fs.existsSync(this.dir)) return [];
+    return fs.readdirSync(this.dir).filter((n) => /^[a-f0-9]{64}$/.test(n));
+  }
+
+  /** Deletes snapshots not in `keep` (chain id hex) and temp dirs older than an hour. Returns count. */
+  prune(keep: Set<string>): number {
+    let n = 0;
+    for (const name of this.list()) {
+      if (keep.has(name)) continue;
+      fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
+      n++;
+    }
+    if (fs.existsSync(this.dir))
+      for (const name of fs.readdirSync(this.dir).filter((x) => x.endsWith('.tmp'))) {
+        const p = path.join(this.dir, name);
+        if (Date.now() - fs.statSync(p).mtimeMs > 3600_000) fs.rmSync(p, { recursive: true, force: true });
+      }
+    return n;
+  }
+}
