@@ -6,3 +6,25 @@ export { BACKOFF_CAP_MS, BACKOFF_MIN_MS, STABLE_RUN_MS, decideRestart } from './
 export type { RestartDecision, RestartHistory } from './src/restart-backoff';
 export { planReplicatedSlots } from './src/replicated-slots';
 export type { SlotPlan, SlotTask } from './src/replicated-slots';
+export type {
+  ClusterInput,
+  ClusterPlan,
+  PlannedEvent,
+  ServiceState,
+  UpdateProgress,
+} from './src/cluster-types';
+export { DEFAULT_HISTORY_LIMIT, planCluster } from './src/orchestrator';
+export { isOutdatedSlot, stepUpdate, updateConfigOf } from './src/rolling-update';
+export type { UpdateOps, UpdateSlot } from './src/rolling-update';
+export {
+  endedInFailure,
+  failedWithinMonitor,
+  isCurrent,
+  isFinished,
+  isGlobal,
+  isHealthyRunning,
+  isJob,
+} from './src/task-rules';
+export { nodeLiveness } from './src/node-liveness';
+export type { NodeStatusChange } from './src/node-liveness';
+export { assignmentTasks, forceHash } from './src/assignments';

@@ -11,6 +11,8 @@ export type EventType =
   | 'task.state'
   | 'task.health'
   | 'task.removed'
+  | 'task.desired'
+  | 'task.pending'
   | 'node.joined'
   | 'node.status'
   | 'node.updated'

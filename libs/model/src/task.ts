@@ -86,6 +86,10 @@ export interface Task {
   pendingReason?: string;
   createdAt: number;
   updatedAt: number;
+  /** Restart chain: how many times this slot was restarted in a row (0 for a first task). Controller only. */
+  restartAttempt?: number;
+  /** A delayed restart is not scheduled before this time (ms since epoch). Controller only. */
+  notBefore?: number;
 }
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';
@@ -108,4 +112,6 @@ export interface ClusterNode {
   resources: NodeResources;
   lastHeartbeat: number;
   agentVersion?: string;
+  /** Optimistic-concurrency version of the stored node record (controller). */
+  version?: number;
 }
