@@ -1,6 +1,8 @@
 // Runs a TypeScript file of this repository in a plain node process (for tests that need real separate
 // processes): a require hook transpiles .ts with the project's own typescript and maps @tsstack/* paths.
 // Usage: node test/image/child/run-ts.js <file.ts> [args...]
+/* global require, __dirname, process */
+/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
