@@ -1,10 +1,10 @@
 # One build for the native core. Sources are globbed per folder so each part of native/ grows without
 # touching this file:
 #   src/core/     container core (namespaces, mounts, cgroups, caps, seccomp) shared by the addon and CLIs
-#   src/addon/    node-addon-api bindings of the core            -> tsstack_core.node
+#   src/addon/    node-addon-api bindings (spawn a shim off the JS thread) -> tsstack_core.node
 #   src/net/      netlink (links, veth, bridge, vxlan, addrs, routes, fdb, neigh) + its bindings -> tsstack_net.node
-#   shim/         per-container supervisor                        -> tsstack-shim
-#   runtime-cli/  OCI-runtime-style command over the core         -> tsstack-runtime
+#   shim/         per-container supervisor, linked with src/core  -> tsstack-shim
+#   runtime-cli/  OCI-runtime-style command driving the shim      -> tsstack-runtime
 {
   "target_defaults": {
     "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing"],
@@ -17,10 +17,9 @@
   "targets": [
     {
       "target_name": "tsstack_core",
-      "sources": ["<!@(sh -c 'ls src/core/*.c src/addon/*.cc 2>/dev/null; true')"],
+      "sources": ["<!@(sh -c 'ls src/addon/*.cc 2>/dev/null; true')"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "libraries": ["-lseccomp"]
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     },
     {
       "target_name": "tsstack_net",
@@ -32,16 +31,15 @@
     {
       "target_name": "tsstack-shim",
       "type": "executable",
-      "sources": ["<!@(sh -c 'ls shim/*.c 2>/dev/null; true')"],
+      "sources": ["<!@(sh -c 'ls shim/*.c src/core/*.c 2>/dev/null; true')"],
       "include_dirs": ["src"],
-      "ldflags": ["-static-libgcc"]
+      "libraries": ["-lseccomp", "-ljson-c", "-lcap"]
     },
     {
       "target_name": "tsstack-runtime",
       "type": "executable",
-      "sources": ["<!@(sh -c 'ls runtime-cli/*.c src/core/*.c 2>/dev/null; true')"],
-      "include_dirs": ["src"],
-      "libraries": ["-lseccomp"]
+      "sources": ["<!@(sh -c 'ls runtime-cli/*.c 2>/dev/null; true')"],
+      "include_dirs": ["src", "shim"]
     }
   ]
 }
