@@ -1,4 +1,4 @@
-// Starts Debian's docker-registry on loopback (random free port, tmp storage, optional htpasswd auth) and a
+// Starts Debian's docker-registry on loopback (random free port, tmp storage, optional htpasswd or token auth) and a
 // tiny HTTP proxy that can corrupt or cut blob responses. Everything is stopped and removed by stop().
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,7 +24,18 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(auth?: { user: string; password: string }): Promise<Registry> {
+/** Token auth settings of the registry (`auth: token`), see token-server.ts. */
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootCertBundle: string;
+}
+
+export async function startRegistry(
+  auth?: { user: string; password: string },
+  token?: TokenAuth,
+): Promise<Registry> {
   for (const bin of ['docker-registry', 'htpasswd']) {
     try {
       execFileSync('which', [bin]);
@@ -40,6 +51,11 @@ export async function startRegistry(auth?: { user: string; password: string }): 
       stdio: 'ignore',
     });
     authBlock = `auth:\n  htpasswd:\n    realm: tsstack-test\n    path: ${dir}/htpasswd\n`;
+  }
+  if (token) {
+    authBlock =
+      `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n` +
+      `    issuer: ${token.issuer}\n    rootcertbundle: ${token.rootCertBundle}\n`;
   }
   const config = `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authBlock}`;
   fs.writeFileSync(path.join(dir, 'config.yml'), config);
