@@ -1,2 +1,13 @@
-// libs/runtime: see docs/architecture.md. Public door of this bounded context.
-export const NOT_BUILT_YET = true;
+// libs/runtime: containers made by tsstack's native core (namespaces, overlay rootfs, cgroups, capabilities,
+// seccomp), each under its own tsstack-shim. Public door of this bounded context.
+export { ContainerRuntime } from './src/container-runtime';
+export type { RuntimeOptions, ExecResult } from './src/container-runtime';
+export * from './src/types';
+export * from './src/errors';
+export { buildOciConfig, checkContainerSpec, effectiveCapabilities } from './src/oci-config';
+export type { OciContext, HostDevice } from './src/oci-config';
+export { defaultSeccompProfile } from './src/seccomp-profile';
+export { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './src/security-defaults';
+export { resolveUser, resolveUserInRootfs } from './src/user-lookup';
+export { detectCgroupVersion, readCgroupStats } from './src/cgroup-stats';
+export { runtimeCliPath, shimPath } from './src/native';

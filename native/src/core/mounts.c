@@ -23,13 +23,13 @@ static int openat2_in_root(int rootfd, const char *path, int flags) {
 }
 
 /* O_PATH fd of `path` inside the root, creating missing parents as dirs and the last part as a dir or,
- * with `as_file`, an empty file. */
-static int open_target(int rootfd, const char *path, int as_file, ts_error *err) {
+ * with `as_file`, an empty file. A dangling symlink on the way is followed inside the root and its target
+ * created there, as runc does; it never reaches the host. */
+static int open_target_depth(int rootfd, const char *path, int as_file, int depth, ts_error *err) {
+  if (depth > 40) return ts_fail(err, ELOOP, "mount", "too many symlinks resolving %s in rootfs", path);
   int fd = openat2_in_root(rootfd, path, O_PATH);
-  if (fd >= 0 || errno != ENOENT) {
-    if (fd < 0) return ts_fail(err, errno, "mount", "resolve %s in rootfs", path);
-    return fd;
-  }
+  if (fd >= 0) return fd;
+  if (errno != ENOENT) return ts_fail(err, errno, "mount", "resolve %s in rootfs", path);
   char buf[4096];
   snprintf(buf, sizeof buf, "%s", path);
   size_t len = strlen(buf);
@@ -40,30 +40,48 @@ static int open_target(int rootfd, const char *path, int as_file, ts_error *err)
     int probe = openat2_in_root(rootfd, buf, O_PATH);
     if (probe >= 0) {
       close(probe);
-    } else if (errno == ENOENT) {
-      char *slash = strrchr(buf, '/');
-      *slash = 0;
-      int parent = openat2_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
-      *slash = '/';
-      if (parent < 0) return ts_fail(err, errno, "mount", "resolve parent of %s in rootfs", buf);
-      int rc;
-      if (saved == 0 && as_file) {
-        rc = openat(parent, slash + 1, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-        if (rc >= 0) close(rc);
-      } else {
-        rc = mkdirat(parent, slash + 1, 0755);
-      }
-      int saved_errno = errno;
-      close(parent);
-      if (rc < 0 && saved_errno != EEXIST) return ts_fail(err, saved_errno, "mount", "create %s in rootfs", buf);
-    } else {
-      return ts_fail(err, errno, "mount", "resolve %s in rootfs", buf);
+      buf[i] = saved;
+      continue;
     }
+    if (errno != ENOENT) return ts_fail(err, errno, "mount", "resolve %s in rootfs", buf);
+    char *slash = strrchr(buf, '/');
+    *slash = 0;
+    int parent = openat2_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
+    *slash = '/';
+    if (parent < 0) return ts_fail(err, errno, "mount", "resolve parent of %s in rootfs", buf);
+    char link[4096];
+    ssize_t n = readlinkat(parent, slash + 1, link, sizeof link - 1);
+    if (n >= 0) {
+      /* A dangling symlink: continue at its target, taken inside the root. */
+      link[n] = 0;
+      char next[8192];
+      if (link[0] == '/') snprintf(next, sizeof next, "%s%s%s", link, saved ? "/" : "", saved ? buf + i + 1 : "");
+      else {
+        *slash = 0;
+        snprintf(next, sizeof next, "%s/%s%s%s", buf, link, saved ? "/" : "", saved ? buf + i + 1 : "");
+      }
+      close(parent);
+      return open_target_depth(rootfd, next, as_file, depth + 1, err);
+    }
+    int rc;
+    if (saved == 0 && as_file) {
+      rc = openat(parent, slash + 1, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (rc >= 0) close(rc);
+    } else {
+      rc = mkdirat(parent, slash + 1, 0755);
+    }
+    int saved_errno = errno;
+    close(parent);
+    if (rc < 0 && saved_errno != EEXIST) return ts_fail(err, saved_errno, "mount", "create %s in rootfs", buf);
     buf[i] = saved;
   }
   fd = openat2_in_root(rootfd, path, O_PATH);
   if (fd < 0) return ts_fail(err, errno, "mount", "resolve %s in rootfs", path);
   return fd;
+}
+
+static int open_target(int rootfd, const char *path, int as_file, ts_error *err) {
+  return open_target_depth(rootfd, path, as_file, 0, err);
 }
 
 static void fd_path(int fd, char *buf, size_t len) { snprintf(buf, len, "/proc/self/fd/%d", fd); }

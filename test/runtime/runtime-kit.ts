@@ -1,0 +1,96 @@
+// Shared set-up of the runtime tests: a runtime with its own state root and cgroup parent, overlay rootfs
+// dirs over the busybox fixture, and a teardown that removes every container and checks nothing is left.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ContainerRuntime, type ContainerSpec, type RootfsSpec } from '@tsstack/runtime';
+import { busyboxImage } from '@tsstack/testkit';
+
+export interface RuntimeKit {
+  runtime: ContainerRuntime;
+  root: string;
+  cgroupParent: string;
+  /** Fresh upper/work dirs over the busybox image; `upperFiles` are written into the upper dir first. */
+  rootfs(upperFiles?: Record<string, string | { symlink: string }>): RootfsSpec;
+  spec(id: string, args: string[], extra?: Partial<ContainerSpec>): ContainerSpec;
+  /** Runs to completion and returns stdout+stderr lines and the exit. */
+  runToEnd(
+    spec: ContainerSpec,
+  ): Promise<{ lines: string[]; exitCode: number; signal?: string; oomKilled: boolean }>;
+  cgroupDirs(id: string): string[];
+  teardown(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function createRuntimeKit(): Promise<RuntimeKit> {
+  const image = await busyboxImage();
+  const tag = `${process.pid}-${++counter}`;
+  const root = fs.mkdtempSync('/run/tsrt-');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrt-work-'));
+  const cgroupParent = `/tsstack-test-${tag}`;
+  const runtime = new ContainerRuntime({ stateRoot: path.join(root, 'c'), cgroupParent });
+  let n = 0;
+  const kit: RuntimeKit = {
+    runtime,
+    root,
+    cgroupParent,
+    rootfs(upperFiles = {}) {
+      const base = path.join(work, `r${++n}`);
+      const upperDir = path.join(base, 'upper');
+      const workDir = path.join(base, 'work');
+      fs.mkdirSync(upperDir, { recursive: true });
+      fs.mkdirSync(workDir, { recursive: true });
+      for (const [rel, content] of Object.entries(upperFiles)) {
+        const p = path.join(upperDir, rel);
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        if (typeof content === 'string') fs.writeFileSync(p, content);
+        else fs.symlinkSync(content.symlink, p);
+      }
+      return { lowerDirs: [image.rootfs], upperDir, workDir };
+    },
+    spec(id, args, extra = {}) {
+      return { id, rootfs: kit.rootfs(), process: { args }, ...extra };
+    },
+    async runToEnd(spec) {
+      await runtime.run(spec);
+      const exit = await runtime.wait(spec.id);
+      const lines: string[] = [];
+      for await (const e of runtime.logs(spec.id)) lines.push(e.line);
+      return { lines, ...exit };
+    },
+    cgroupDirs(id) {
+      const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+      if (v2) return [`/sys/fs/cgroup${cgroupParent}/${id}`];
+      return ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices', 'freezer']
+        .filter((c) => fs.existsSync(`/sys/fs/cgroup/${c}`))
+        .map((c) => `/sys/fs/cgroup/${c}${cgroupParent}/${id}`);
+    },
+    async teardown() {
+      for (const c of await runtime.list())
+        await runtime.remove(c.id, { force: true }).catch(() => undefined);
+      for (const dir of kit.cgroupDirs('x').map((d) => path.dirname(d)))
+        if (fs.existsSync(dir)) fs.rmdirSync(dir);
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+  return kit;
+}
+
+/** Lines of /proc/self/mountinfo of the test process that mention `needle`. */
+export function hostMountsMentioning(needle: string): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(needle));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
