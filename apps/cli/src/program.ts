@@ -12,6 +12,7 @@ import * as logsCommand from './commands/logs.command';
 import * as completionCommand from './commands/completion.command';
 import * as eventsCommand from './commands/events.command';
 import * as serviceCommand from './commands/service.command';
+import * as configCommand from './commands/config.command';
 
 export const VERSION = '0.1.0';
 
@@ -29,6 +30,7 @@ const REGISTRARS: Registrar[] = [
   completionCommand,
   eventsCommand,
   serviceCommand,
+  configCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
@@ -43,7 +45,6 @@ const PLANNED: Array<[string, string]> = [
   ['restart', 'restart services (a forced rolling replacement)'],
   ['stop', 'stop services'],
   ['start', 'start stopped services'],
-  ['config', 'print the normalized stack model'],
   ['plan', 'show what `up` would change, without applying it'],
   ['events', 'stream events'],
   ['top', 'show the processes of tasks'],

@@ -1,0 +1,387 @@
+// libs/spec: the merged, interpolated Compose tree -> StackSpec. Top-level sections, every service, then the
+// checks across the stack: DNS-label names, undefined networks/volumes/configs/secrets, depends_on on unknown
+// or disabled services and cycles (named), published port conflicts, ipv4_address inside its network's subnet.
+import type { FileObjectSpec, NetworkSpec, ServiceSpec, StackSpec, VolumeSpec } from '@tsstack/model';
+import { z } from 'zod';
+import {
+  judgeField,
+  fieldMessage,
+  NESTED_FIELDS,
+  TOP_LEVEL_SUPPORTED,
+  TOP_LEVEL_UNSUPPORTED,
+} from './compose-fields';
+import { isIpv4 } from './ports-parser';
+import { DNS_LABEL } from './service-parts';
+import { normalizeService, type ServiceContext } from './service-normalizer';
+import { isPlainObject, type PathSeg, type Tree } from './source-locations';
+import { Checker, toStringMap, zBool, zListOrMap, zStr } from './value-schemas';
+
+export interface StackContext extends ServiceContext {
+  /** Active profiles; '*' enables every profile. */
+  profiles: string[];
+  /** Reads a config/secret file (absolute path): its bytes, or undefined (issue added). */
+  readFile: (path: string, at: PathSeg[]) => Uint8Array | undefined;
+}
+
+const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function normalizeStack(c: Checker, ctx: StackContext, root: Tree): StackSpec {
+  for (const k of Object.keys(root)) {
+    const msg = fieldMessage(k, judgeField(k, TOP_LEVEL_SUPPORTED, TOP_LEVEL_UNSUPPORTED));
+    if (msg) c.error([k], msg.replace('field', 'top-level section'));
+  }
+  const stack: StackSpec = {
+    name: ctx.projectName,
+    services: {},
+    networks: {},
+    volumes: {},
+    configs: {},
+    secrets: {},
+  };
+  section(c, root, 'networks', (key, v, p) => (stack.networks[key] = network(c, ctx, key, v, p)));
+  section(c, root, 'volumes', (key, v, p) => (stack.volumes[key] = volume(c, ctx, key, v, p)));
+  section(c, root, 'configs', (key, v, p) => (stack.configs[key] = fileObject(c, ctx, key, v, p, 'config')));
+  section(c, root, 'secrets', (key, v, p) => (stack.secrets[key] = fileObject(c, ctx, key, v, p, 'secret')));
+  const all: Record<string, ServiceSpec> = {};
+  const services =
+    root.services === undefined || root.services === null
+      ? {}
+      : (c.mapping(root.services, ['services']) ?? {});
+  for (const [name, raw] of Object.entries(services)) {
+    if (!DNS_LABEL.test(name)) {
+      c.error(
+        ['services', name],
+        `service name "${name}" must be a DNS label (lowercase letters, digits and "-", at most 63), e.g. "${dnsLabel(name) || 'web'}"`,
+      );
+    }
+    const spec = normalizeService(c, ctx, name, raw);
+    if (spec) all[name] = spec;
+  }
+  const enabled = (s: ServiceSpec): boolean =>
+    s.profiles.length === 0 || ctx.profiles.includes('*') || s.profiles.some((p) => ctx.profiles.includes(p));
+  for (const [name, s] of Object.entries(all)) if (enabled(s)) stack.services[name] = s;
+  checkReferences(c, stack, all);
+  checkDependencies(c, stack, all);
+  checkPorts(c, stack);
+  return stack;
+}
+
+function section(
+  c: Checker,
+  root: Tree,
+  key: string,
+  each: (k: string, v: unknown, p: PathSeg[]) => void,
+): void {
+  if (root[key] === undefined || root[key] === null) return;
+  const m = c.mapping(root[key], [key]);
+  for (const [k, v] of Object.entries(m ?? {})) {
+    if (!OBJECT_NAME.test(k))
+      c.error(
+        [key, k],
+        `name "${k}" may hold letters, digits, "_", "." and "-" and must start with a letter or digit`,
+      );
+    each(k, v, [key, k]);
+  }
+}
+
+function common(
+  c: Checker,
+  ctx: StackContext,
+  key: string,
+  m: Tree,
+  p: PathSeg[],
+): { name: string; external: boolean; labels: Record<string, string> } {
+  const external =
+    m.external === undefined || m.external === null
+      ? false
+      : isPlainObject(m.external)
+        ? true
+        : (c.check(zBool, m.external, [...p, 'external'], 'true or false') ?? false);
+  const given = m.name === undefined ? undefined : c.check(zStr, m.name, [...p, 'name'], 'a name');
+  const labels = toStringMap(
+    m.labels === undefined
+      ? undefined
+      : c.check(zListOrMap, m.labels, [...p, 'labels'], 'a list of KEY=VALUE or a mapping'),
+  );
+  return { name: given ?? (external ? key : `${ctx.projectName}_${key}`), external, labels };
+}
+
+function network(c: Checker, ctx: StackContext, key: string, v: unknown, p: PathSeg[]): NetworkSpec {
+  const m = c.mapping(v ?? {}, p, NESTED_FIELDS.network) ?? {};
+  const n: NetworkSpec = {
+    ...common(c, ctx, key, m, p),
+    driver: 'overlay',
+    internal:
+      m.internal === undefined
+        ? false
+        : (c.check(zBool, m.internal, [...p, 'internal'], 'true or false') ?? false),
+    attachable:
+      m.attachable === undefined
+        ? false
+        : (c.check(zBool, m.attachable, [...p, 'attachable'], 'true or false') ?? false),
+    ipam: [],
+    driverOpts: toStringMap(
+      m.driver_opts === undefined
+        ? undefined
+        : c.check(zListOrMap, m.driver_opts, [...p, 'driver_opts'], 'a mapping'),
+    ),
+  };
+  if (m.driver !== undefined) {
+    const d = c.check(
+      z.enum(['bridge', 'overlay']),
+      m.driver,
+      [...p, 'driver'],
+      'bridge or overlay (other drivers are not supported by tsstack yet)',
+    );
+    if (d) n.driver = d;
+  }
+  if (
+    m.enable_ipv4 !== undefined &&
+    c.check(zBool, m.enable_ipv4, [...p, 'enable_ipv4'], 'true or false') === false
+  ) {
+    c.error([...p, 'enable_ipv4'], 'networks without IPv4 are not supported by tsstack yet');
+  }
+  if (m.ipam !== undefined && m.ipam !== null) {
+    const ipam = c.mapping(m.ipam, [...p, 'ipam'], NESTED_FIELDS.ipam) ?? {};
+    if (ipam.driver !== undefined && ipam.driver !== 'default')
+      c.error([...p, 'ipam', 'driver'], 'only the default IPAM driver is supported by tsstack yet');
+    if (ipam.options !== undefined)
+      c.error([...p, 'ipam', 'options'], 'IPAM options are not supported by tsstack yet');
+    const cfg =
+      ipam.config === undefined || ipam.config === null
+        ? []
+        : Array.isArray(ipam.config)
+          ? ipam.config
+          : (c.error([...p, 'ipam', 'config'], 'expected a list'), []);
+    cfg.forEach((entry, i) => {
+      const ep: PathSeg[] = [...p, 'ipam', 'config', i];
+      const e = c.mapping(entry, ep, NESTED_FIELDS.ipam_config);
+      if (!e) return;
+      const out: NetworkSpec['ipam'][number] = {};
+      for (const [k, key2] of [
+        ['subnet', 'subnet'],
+        ['ip_range', 'ipRange'],
+      ] as const) {
+        if (e[k] === undefined) continue;
+        if (typeof e[k] === 'string' && cidr(e[k] as string)) out[key2] = e[k] as string;
+        else c.error([...ep, k], `${k} ${JSON.stringify(e[k])}: expected an IPv4 CIDR such as 10.20.0.0/24`);
+      }
+      if (e.gateway !== undefined) {
+        if (typeof e.gateway === 'string' && isIpv4(e.gateway)) out.gateway = e.gateway;
+        else c.error([...ep, 'gateway'], `gateway ${JSON.stringify(e.gateway)}: expected an IPv4 address`);
+      }
+      if (out.gateway && out.subnet && !inCidr(out.gateway, out.subnet))
+        c.error([...ep, 'gateway'], `gateway ${out.gateway} is outside subnet ${out.subnet}`);
+      n.ipam.push(out);
+    });
+  }
+  return n;
+}
+
+function volume(c: Checker, ctx: StackContext, key: string, v: unknown, p: PathSeg[]): VolumeSpec {
+  const m = c.mapping(v ?? {}, p, NESTED_FIELDS.volume_top) ?? {};
+  if (m.driver !== undefined && m.driver !== 'local')
+    c.error(
+      [...p, 'driver'],
+      `volume driver ${JSON.stringify(m.driver)} is not supported by tsstack yet (local is)`,
+    );
+  return {
+    ...common(c, ctx, key, m, p),
+    driver: 'local',
+    driverOpts: toStringMap(
+      m.driver_opts === undefined
+        ? undefined
+        : c.check(zListOrMap, m.driver_opts, [...p, 'driver_opts'], 'a mapping'),
+    ),
+  };
+}
+
+function fileObject(
+  c: Checker,
+  ctx: StackContext,
+  key: string,
+  v: unknown,
+  p: PathSeg[],
+  kind: 'config' | 'secret',
+): FileObjectSpec {
+  const m = c.mapping(v ?? {}, p, NESTED_FIELDS[kind]) ?? {};
+  const o: FileObjectSpec = common(c, ctx, key, m, p);
+  const sources = ['file', 'environment', 'content'].filter((k) => m[k] !== undefined);
+  if (o.external && sources.length) c.error(p, `an external ${kind} takes no ${sources.join('/')}`);
+  if (!o.external && sources.length !== 1) {
+    c.error(
+      p,
+      `${kind} "${key}" needs exactly one of file:, environment:${kind === 'config' ? ', content:' : ''} (or external: true)`,
+    );
+    return o;
+  }
+  if (m.file !== undefined) {
+    const bytes =
+      typeof m.file === 'string'
+        ? ctx.readFile(m.file, [...p, 'file'])
+        : (c.error([...p, 'file'], 'expected a path'), undefined);
+    if (bytes) o.content = Buffer.from(bytes).toString('base64');
+  } else if (m.environment !== undefined) {
+    const value = typeof m.environment === 'string' ? ctx.lookup(m.environment) : undefined;
+    if (value === undefined)
+      c.error([...p, 'environment'], `environment variable ${JSON.stringify(m.environment)} is not set`);
+    else o.content = Buffer.from(value).toString('base64');
+  } else if (m.content !== undefined) {
+    if (typeof m.content === 'string') o.content = Buffer.from(m.content).toString('base64');
+    else c.error([...p, 'content'], 'expected a string');
+  }
+  return o;
+}
+
+function checkReferences(c: Checker, stack: StackSpec, all: Record<string, ServiceSpec>): void {
+  const usesDefault = Object.values(stack.services).some((s) => 'default' in s.networks);
+  if (usesDefault && !stack.networks.default) {
+    stack.networks.default = {
+      name: `${stack.name}_default`,
+      driver: 'overlay',
+      internal: false,
+      attachable: false,
+      external: false,
+      ipam: [],
+      labels: {},
+      driverOpts: {},
+    };
+  }
+  for (const s of Object.values(all)) {
+    const p = (...rest: PathSeg[]): PathSeg[] => ['services', s.name, ...rest];
+    for (const [net, att] of Object.entries(s.networks)) {
+      const n = stack.networks[net];
+      if (!n) {
+        if (net !== 'default')
+          c.error(
+            p('networks', net),
+            `service "${s.name}" uses network "${net}", which is not defined under top-level networks:`,
+          );
+        continue;
+      }
+      if (
+        att.ipv4Address &&
+        n.ipam.some((x) => x.subnet) &&
+        !n.ipam.some((x) => x.subnet && inCidr(att.ipv4Address!, x.subnet))
+      ) {
+        c.error(
+          p('networks', net, 'ipv4_address'),
+          `${att.ipv4Address} is outside the subnets of network "${net}"`,
+        );
+      }
+      if (att.ipv4Address && !n.ipam.some((x) => x.subnet))
+        c.error(
+          p('networks', net, 'ipv4_address'),
+          `ipv4_address needs a subnet under networks.${net}.ipam.config`,
+        );
+    }
+    s.volumes.forEach((v, i) => {
+      if (v.type === 'volume' && v.source && !stack.volumes[v.source]) {
+        c.error(
+          p('volumes', i),
+          `service "${s.name}" uses volume "${v.source}", which is not defined under top-level volumes:`,
+        );
+      }
+    });
+    for (const kind of ['configs', 'secrets'] as const) {
+      s[kind].forEach((r, i) => {
+        if (!stack[kind][r.source])
+          c.error(
+            p(kind, i),
+            `service "${s.name}" uses ${kind.slice(0, -1)} "${r.source}", which is not defined under top-level ${kind}:`,
+          );
+      });
+    }
+  }
+}
+
+function checkDependencies(c: Checker, stack: StackSpec, all: Record<string, ServiceSpec>): void {
+  for (const s of Object.values(stack.services)) {
+    for (const [dep, d] of Object.entries(s.dependsOn)) {
+      const path = ['services', s.name, 'depends_on', dep];
+      if (stack.services[dep]) continue;
+      if (!d.required) {
+        delete s.dependsOn[dep];
+      } else if (all[dep]) {
+        c.error(
+          path,
+          `service "${s.name}" depends on "${dep}", which is disabled: enable one of its profiles (${all[dep]!.profiles.join(', ')}) with --profile, or set required: false`,
+        );
+      } else {
+        c.error(path, `service "${s.name}" depends on undefined service "${dep}"`);
+      }
+    }
+  }
+  const state = new Map<string, 'active' | 'done'>();
+  const stackPath: string[] = [];
+  const reported = new Set<string>();
+  const visit = (name: string): void => {
+    state.set(name, 'active');
+    stackPath.push(name);
+    for (const dep of Object.keys(stack.services[name]?.dependsOn ?? {})) {
+      if (!stack.services[dep]) continue;
+      if (state.get(dep) === 'active') {
+        const cycle = [...stackPath.slice(stackPath.indexOf(dep)), dep];
+        const key = [...cycle].slice(0, -1).sort().join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          c.error(['services', name, 'depends_on', dep], `depends_on cycle: ${cycle.join(' -> ')}`);
+        }
+      } else if (!state.has(dep)) visit(dep);
+    }
+    stackPath.pop();
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(stack.services)) if (!state.has(name)) visit(name);
+}
+
+function checkPorts(c: Checker, stack: StackSpec): void {
+  const seen = new Map<string, Array<{ ip: string; owner: string }>>();
+  for (const s of Object.values(stack.services)) {
+    s.ports.forEach((p, i) => {
+      if (p.published === undefined) return;
+      const key = `${p.published}/${p.protocol}`;
+      const ip = p.mode === 'ingress' ? 'ingress' : (p.hostIp ?? '*');
+      const clash = (seen.get(key) ?? []).find(
+        (o) => ip === 'ingress' || o.ip === 'ingress' || ip === '*' || o.ip === '*' || o.ip === ip,
+      );
+      if (clash)
+        c.error(
+          ['services', s.name, 'ports', i],
+          `published port ${key} is already published by ${clash.owner}`,
+        );
+      else seen.set(key, [...(seen.get(key) ?? []), { ip, owner: `service "${s.name}"` }]);
+    });
+  }
+}
+
+function cidr(s: string): boolean {
+  const [addr, bits, extra] = s.split('/');
+  return (
+    extra === undefined &&
+    addr !== undefined &&
+    isIpv4(addr) &&
+    /^\d{1,2}$/.test(bits ?? '') &&
+    Number(bits) <= 32
+  );
+}
+
+function ipNum(ip: string): number {
+  return ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+}
+
+export function inCidr(ip: string, net: string): boolean {
+  const [addr, bits] = net.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipNum(ip) / size) === Math.floor(ipNum(addr!) / size);
+}
+
+/** A name made into a DNS label: lowercase, other characters as "-", trimmed to 63. */
+export function dnsLabel(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+}
