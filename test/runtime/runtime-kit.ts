@@ -86,10 +86,11 @@ export function hostMountsMentioning(needle: string): string[] {
     .filter((l) => l.includes(needle));
 }
 
+/** True while the process runs (a zombie waiting for its reaper counts as gone). */
 export function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

@@ -71,13 +71,21 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
+/** The start time of a live process (a zombie counts as gone), for telling it from a reused pid. */
 function processStartTime(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : Number(fields[19]);
   } catch {
     return undefined;
   }
+}
+
+async function waitGone(pid: number, startTime: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (processStartTime(pid) === startTime && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
 }
 
 function signalNumber(signal: string | number): number {
@@ -263,6 +271,8 @@ export class ContainerRuntime {
       await this.wait(id);
     }
     const state = readJson<ShimState>(path.join(dir, 'state.json'));
+    // The shim writes exit.json, then closes up and exits: give it that moment so nothing of it outlives remove.
+    if (state) await waitGone(state.shimPid, state.shimStartTime, 2000);
     for (const cgDir of Object.values(state?.cgroup?.dirs ?? {})) {
       try {
         fs.rmdirSync(cgDir);
