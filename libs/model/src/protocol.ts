@@ -30,6 +30,18 @@ export interface NetworkAssignment {
   /** Service name -> virtual IP (endpoint_mode vip). */
   vips: Record<string, string>;
   endpoints: NetworkEndpoint[];
+  /**
+   * Overlay: each node's own address on this network (allocated by the controller from the subnet), the
+   * source address of VIP and ingress traffic a node sends to a task on another node, so replies return.
+   */
+  nodeEndpoints?: NetworkNodeEndpoint[];
+}
+
+/** One node's own presence on an overlay network (see NetworkAssignment.nodeEndpoints). */
+export interface NetworkNodeEndpoint {
+  nodeId: string;
+  nodeAddress: string; // underlay
+  address: string; // on the overlay subnet
 }
 
 /** Published ingress ports of a stack: every node accepts and forwards to serving endpoints. */

@@ -1,9 +1,10 @@
-// node-addon-api binding of the netlink driver (tsstack_net.node). Four promise-returning functions, each
+// node-addon-api binding of the netlink driver (tsstack_net.node). Five promise-returning functions, each
 // running off the JS thread (AsyncWorker, which itself hands namespace work to a fresh thread):
 //   apply(ops[])              links, addresses, routes, neighbours, fdb, sysctls, each op in its own netns
 //   dump(netns, kind)         'links' | 'addrs' | 'routes' | 'neigh' | 'fdb' -> array of string maps
 //   netnsCreate(path)         a new network namespace bind-mounted at path, loopback up
 //   netnsRemove(path)         unmount and unlink (missing is fine)
+//   bindSocket(netns, proto, address, port)  a bound socket fd made inside a namespace (embedded DNS)
 // Arguments are validated and defaulted in TypeScript (libs/network/src/native/net-binding.ts); errors reject
 // with an Error carrying code ('EEXIST'), errno, syscall (the failing step) like Node's own fs errors.
 #include <napi.h>
@@ -92,6 +93,8 @@ NlOp parse_op(const Napi::Object &o) {
   op.peerMtu = num(o, "peerMtu", 0);
   Napi::Value up = o.Get("up");
   if (up.IsBoolean()) op.up = up.As<Napi::Boolean>().Value() ? 1 : 0;
+  Napi::Value hairpin = o.Get("hairpin");
+  if (hairpin.IsBoolean()) op.hairpin = hairpin.As<Napi::Boolean>().Value() ? 1 : 0;
   op.vni = (uint32_t)num(o, "vni", 0);
   op.vxlanLocal = str(o, "local");
   op.vxlanDev = str(o, "dev");
@@ -174,6 +177,39 @@ class NetnsWorker : public Napi::AsyncWorker {
   bool ok_ = false;
 };
 
+class BindWorker : public Napi::AsyncWorker {
+ public:
+  BindWorker(Napi::Env env, std::string netns, std::string proto, std::string address, int port)
+      : Napi::AsyncWorker(env), netns_(std::move(netns)), proto_(std::move(proto)), address_(std::move(address)),
+        port_(port), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = nl_bind_socket(netns_, proto_, address_, port_, fd_, err_); }
+  void OnOK() override {
+    if (ok_) deferred_.Resolve(Napi::Number::New(Env(), fd_));
+    else deferred_.Reject(to_js(Env(), err_).Value());
+  }
+
+ private:
+  std::string netns_, proto_, address_;
+  int port_;
+  int fd_ = -1;
+  Napi::Promise::Deferred deferred_;
+  NlError err_;
+  bool ok_ = false;
+};
+
+Napi::Value BindSocket(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!info[1].IsString() || !info[2].IsString() || !info[3].IsNumber())
+    throw Napi::TypeError::New(env, "bindSocket(netns, proto, address, port)");
+  BindWorker *w = new BindWorker(env, netns, info[1].As<Napi::String>().Utf8Value(),
+                                 info[2].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Value Apply(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArray()) throw Napi::TypeError::New(env, "apply(ops[]): ops must be an array");
@@ -222,6 +258,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dump", Napi::Function::New(env, Dump));
   exports.Set("netnsCreate", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, true); }));
   exports.Set("netnsRemove", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, false); }));
+  exports.Set("bindSocket", Napi::Function::New(env, BindSocket));
   exports.Set("version", Napi::String::New(env, "0.2.0"));
   return exports;
 }

@@ -13,7 +13,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -328,7 +330,21 @@ class OpRunner {
     int errnum = 0;
     bool ok = sock_.request(nlh, errnum);
     if (fd >= 0) ::close(fd);
+    if (ok && op.hairpin >= 0) ok = setHairpin(idx, op.hairpin, errnum);
     return done(op, ok, errnum, err);
+  }
+
+  /* Bridge port hairpin mode: lets the bridge send a frame back out of the port it came in on, which a
+   * DNAT to a task on the same bridge needs when br_netfilter short-cuts the routed path. */
+  bool setHairpin(int idx, int on, int &errnum) {
+    struct nlmsghdr *nlh = header(RTM_SETLINK, 0);
+    struct ifinfomsg *ifi = (struct ifinfomsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+    ifi->ifi_family = AF_BRIDGE;
+    ifi->ifi_index = idx;
+    struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, (uint8_t)on);
+    mnl_attr_nest_end(nlh, pi);
+    return sock_.request(nlh, errnum);
   }
 
   bool linkDel(const NlOp &op, NlError &err) {
@@ -619,4 +635,30 @@ bool nl_netns_remove(const std::string &path, NlError &err) {
     return fail(err, errno, "umount netns", path);
   if (unlink(path.c_str()) < 0 && errno != ENOENT) return fail(err, errno, "unlink netns", path);
   return true;
+}
+
+bool nl_bind_socket(const std::string &netns, const std::string &proto, const std::string &address, int port, int &fd,
+                    NlError &err) {
+  fd = -1;
+  return on_thread([&] {
+    if (!netns.empty() && !enter_netns(netns, err)) return false;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    if (!parse_ip(address, sa.sin_addr.s_addr)) return fail(err, EINVAL, "bind socket", "bad address " + address);
+    int type = proto == "tcp" ? SOCK_STREAM : SOCK_DGRAM;
+    int s = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0) return fail(err, errno, "socket", proto);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+    if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+      int e = errno;
+      ::close(s);
+      return fail(err, e, "bind", proto + " " + address + ":" + std::to_string(port));
+    }
+    fd = s;
+    return true;
+  });
 }

@@ -38,6 +38,7 @@ struct NlOp {
   int mtu = 0;
   int peerMtu = 0;
   int up = -1;  // -1 leave, 0 down, 1 up
+  int hairpin = -1;  // bridge port hairpin mode: -1 leave, 0 off, 1 on
   uint32_t vni = 0;
   std::string vxlanLocal;
   std::string vxlanDev;
@@ -77,5 +78,11 @@ bool nl_netns_create(const std::string &path, NlError &err);
 
 /* Unmounts and removes a namespace path; a missing path is not an error. */
 bool nl_netns_remove(const std::string &path, NlError &err);
+
+/* A non-blocking socket ("udp" or "tcp", not yet listening) bound to address:port inside `netns`; the caller owns
+ * the returned fd (Node adopts it with dgram bind({fd}) / net listen({fd})). IP_FREEBIND lets the address
+ * appear later. */
+bool nl_bind_socket(const std::string &netns, const std::string &proto, const std::string &address, int port, int &fd,
+                    NlError &err);
 
 #endif

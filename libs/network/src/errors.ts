@@ -1,0 +1,32 @@
+// Typed errors of libs/network. A bad network configuration (a user mistake) is a NetworkConfigError listing
+// every problem, raised before anything is created; a kernel or nft failure is a NetworkSystemError with the
+// errno and the step that failed.
+import { TsstackError } from '@tsstack/model';
+
+export class NetworkConfigError extends TsstackError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('NETWORK_CONFIG', problems.join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** No address left in a network's pool, or no free subnet in the default pools. */
+export class AddressExhaustedError extends TsstackError {
+  constructor(message: string) {
+    super('ADDRESS_EXHAUSTED', message);
+  }
+}
+
+export class NetworkSystemError extends TsstackError {
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(message: string, info: { code?: string; errno?: number; syscall?: string; cause?: unknown }) {
+    super(info.code ?? 'NETWORK_SYSTEM', message, {
+      cause: info.cause,
+      temporary: info.code === 'EBUSY' || info.code === 'ENOBUFS',
+    });
+    this.errno = info.errno ?? 0;
+    this.syscall = info.syscall ?? '';
+  }
+}

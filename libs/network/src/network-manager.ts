@@ -1,0 +1,568 @@
+// The node's network driver: the one object the agent talks to. It owns this host's tsstack networks (bridge
+// and overlay), task attachments, published ports, VIPs and the embedded DNS, keeps them in
+// <stateDir>/network-state.json, and after a restart re-adopts what it made (open) or removes what is no
+// longer wanted (reconcile). Decisions are delegated to the pure planners (ipam, link-plan, firewall-plan,
+// nft-ruleset, dns-names); this class only sequences them with the netlink binding, nft and the DNS server.
+// Every mutation is serialized, so concurrent agent calls never interleave kernel changes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsstackError, type IngressPort, type NetworkAssignment, type NetworkEndpoint } from '@tsstack/model';
+import { DnsNames, type DnsEndpoint } from './dns-names';
+import { DnsServer, readUpstreams } from './dns.server';
+import { NetworkConfigError } from './errors';
+import { planFirewall } from './firewall-plan';
+import { Ipam, type NetworkDriverName } from './ipam';
+import { intToIp, parseCidr } from './ipv4';
+import {
+  attachOps,
+  detachOps,
+  networkDownOps,
+  networkUpOps,
+  overlayPeerOps,
+  VXLAN_OVERHEAD,
+  vipOps,
+} from './link-plan';
+import { netlink } from './native/net-binding';
+import { bridgeName, hostVethName, macForAddress, safeTaskId, vxlanName } from './names';
+import { createTaskNetns, DEFAULT_NETNS_DIR, listTaskNetns, removeTaskNetns } from './netns';
+import { NftDriver } from './nft.driver';
+import type {
+  AttachRequest,
+  AttachResult,
+  AttachmentRecord,
+  NetworkCreateRequest,
+  NetworkInfo,
+  NetworkInventory,
+  NetworkManagerOptions,
+  NetworkRecord,
+  NetworkState,
+  PublishedPort,
+} from './types';
+
+const STATE_FILE = 'network-state.json';
+
+function emptyState(): NetworkState {
+  return {
+    version: 1,
+    ipam: { version: 1, networks: {} },
+    networks: {},
+    attachments: [],
+    published: {},
+    ingress: [],
+  };
+}
+
+function info(n: NetworkRecord): NetworkInfo {
+  const { lbAddress: _lb, remote: _r, ...rest } = n;
+  return structuredClone(rest);
+}
+
+export class NetworkInUseError extends TsstackError {
+  constructor(networkId: string, tasks: string[]) {
+    super(
+      'NETWORK_IN_USE',
+      `network ${networkId} still has tasks attached (${tasks.join(', ')}); detach them first`,
+    );
+  }
+}
+
+export class NetworkManager {
+  private state: NetworkState = emptyState();
+  private ipam!: Ipam;
+  private readonly names = new DnsNames();
+  private readonly dns: DnsServer;
+  private readonly nft: NftDriver;
+  private readonly netnsDir: string;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nftApplied = '';
+
+  private constructor(private readonly opts: NetworkManagerOptions) {
+    this.netnsDir = opts.netnsDir ?? DEFAULT_NETNS_DIR;
+    this.dns = new DnsServer({
+      names: this.names,
+      upstreams: opts.upstreams ?? readUpstreams(),
+      hostNetns: opts.hostNetns,
+      port: opts.dnsPort,
+    });
+    this.nft = new NftDriver(opts.hostNetns);
+  }
+
+  /**
+   * Loads the persisted state and re-adopts it: links of known networks are (re)created if missing, DNS
+   * listens again, the nft table is re-applied. Containers keep running across an agent restart.
+   */
+  static async open(opts: NetworkManagerOptions): Promise<NetworkManager> {
+    const m = new NetworkManager(opts);
+    fs.mkdirSync(path.join(opts.stateDir, 'resolv'), { recursive: true });
+    const file = path.join(opts.stateDir, STATE_FILE);
+    if (fs.existsSync(file)) m.state = JSON.parse(fs.readFileSync(file, 'utf8')) as NetworkState;
+    m.ipam = new Ipam(m.state.ipam, opts.pools);
+    await m.serial(async () => {
+      for (const n of Object.values(m.state.networks)) {
+        await netlink.apply(networkUpOps(n, opts.hostNetns, opts.nodeAddress));
+        await netlink.apply(overlayPeerOps(n, [], m.remotePeers(n), opts.hostNetns));
+        await m.dns.listen(n.gateway);
+        m.refreshNames(n.id);
+      }
+      await m.applyFirewall(true);
+    });
+    return m;
+  }
+
+  /** Stops the DNS server; kernel state stays (containers keep their network across an agent restart). */
+  async close(): Promise<void> {
+    await this.serial(() => this.dns.close());
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private persist(): void {
+    this.state.ipam = this.ipam.toJSON();
+    const file = path.join(this.opts.stateDir, STATE_FILE);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(this.state));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  private async applyFirewall(force = false): Promise<void> {
+    const plan = planFirewall(this.state, this.opts.nodeId);
+    const key = JSON.stringify(plan);
+    if (!force && key === this.nftApplied) return;
+    if (!plan.networks.length) await this.nft.remove();
+    else await this.nft.apply(plan);
+    this.nftApplied = key;
+  }
+
+  private async hostRoutes(): Promise<string[]> {
+    return (await netlink.routes(this.opts.hostNetns)).map((r) => r.dst);
+  }
+
+  private async underlayMtu(): Promise<number> {
+    if (this.opts.underlayMtu) return this.opts.underlayMtu;
+    if (!this.opts.nodeAddress) return 1500;
+    const addr = (await netlink.addrs(this.opts.hostNetns)).find((a) => a.address === this.opts.nodeAddress);
+    const link = addr && (await netlink.links(this.opts.hostNetns)).find((l) => l.index === addr.index);
+    return link?.mtu ? Number(link.mtu) : 1500;
+  }
+
+  // ---- networks ----
+
+  /**
+   * Creates a network on this host (bridge, or bridge + VXLAN for overlay), its DNS listener and rules.
+   * Idempotent for the same request. A bad config fails with NetworkConfigError before anything is made.
+   */
+  createNetwork(req: NetworkCreateRequest): Promise<NetworkInfo> {
+    return this.serial(async () => {
+      const existing = this.state.networks[req.id];
+      if (existing) return info(existing);
+      const driver = req.driver as NetworkDriverName;
+      let subnet: string;
+      let gateway: string;
+      if (driver === 'overlay' && req.subnet) {
+        const problems = this.ipam.validate(
+          { id: req.id, driver: req.driver, ipam: [{ subnet: req.subnet, gateway: req.gateway }] },
+          await this.hostRoutes(),
+        );
+        if (problems.length) throw new NetworkConfigError(problems);
+        if (!req.vni) throw new NetworkConfigError([`network ${req.id}: an overlay network needs a VNI`]);
+        subnet = req.subnet;
+        gateway = req.gateway || intToIp(parseCidr(subnet)!.base + 1);
+        this.ipam.adoptNetwork(req.id, driver, subnet, gateway);
+      } else {
+        if (driver === 'overlay' && !req.vni) {
+          throw new NetworkConfigError([`network ${req.id}: an overlay network needs a VNI`]);
+        }
+        const n = this.ipam.createNetwork(
+          { id: req.id, driver: req.driver, ipam: req.ipam ?? [] },
+          await this.hostRoutes(),
+        );
+        subnet = n.subnet;
+        gateway = n.gateway;
+      }
+      const reserved = [req.lbAddress, ...Object.values(req.vips ?? {})].filter((x): x is string => !!x);
+      for (const r of reserved) this.ipam.allocate(req.id, r === req.lbAddress ? 'node' : `vip:${r}`, r);
+      const mtu =
+        driver === 'overlay' ? (await this.underlayMtu()) - VXLAN_OVERHEAD : await this.underlayMtu();
+      const rec: NetworkRecord = {
+        id: req.id,
+        driver,
+        internal: !!req.internal,
+        subnet,
+        gateway,
+        bridge: bridgeName(req.id),
+        mtu,
+        vips: { ...(req.vips ?? {}) },
+        remote: [],
+      };
+      if (driver === 'overlay') {
+        rec.vxlan = vxlanName(req.id);
+        rec.vni = req.vni;
+        if (req.lbAddress) rec.lbAddress = req.lbAddress;
+      }
+      try {
+        await netlink.apply(networkUpOps(rec, this.opts.hostNetns, this.opts.nodeAddress));
+        this.state.networks[req.id] = rec;
+        await this.dns.listen(gateway);
+        this.refreshNames(req.id);
+        await this.applyFirewall();
+      } catch (e) {
+        delete this.state.networks[req.id];
+        await netlink.apply(networkDownOps(rec, this.opts.hostNetns)).catch(() => undefined);
+        await this.dns.unlisten(gateway);
+        this.ipam.removeNetwork(req.id);
+        throw e;
+      } finally {
+        this.persist();
+      }
+      return info(rec);
+    });
+  }
+
+  /** Removes a network with no task attached: links, DNS listener, rules, IPAM. Safe for a missing id. */
+  removeNetwork(networkId: string): Promise<void> {
+    return this.serial(async () => {
+      const n = this.state.networks[networkId];
+      if (!n) return;
+      const users = this.state.attachments.filter((a) => a.networkId === networkId).map((a) => a.taskId);
+      if (users.length) throw new NetworkInUseError(networkId, users);
+      await this.dropNetwork(n);
+    });
+  }
+
+  private async dropNetwork(n: NetworkRecord): Promise<void> {
+    await this.dns.unlisten(n.gateway);
+    await netlink.apply(networkDownOps(n, this.opts.hostNetns));
+    delete this.state.networks[n.id];
+    this.names.removeNetwork(n.id);
+    this.ipam.removeNetwork(n.id);
+    await this.applyFirewall();
+    this.persist();
+  }
+
+  networks(): NetworkInfo[] {
+    return Object.values(this.state.networks).map(info);
+  }
+
+  /** Allocates (once) a VIP for a service on a local network (endpoint_mode vip on one host). */
+  ensureServiceVip(networkId: string, service: string): Promise<string> {
+    return this.serial(async () => {
+      const n = this.requireNetwork(networkId);
+      if (n.vips[service]) return n.vips[service];
+      const vip = this.ipam.allocate(networkId, `vip:${service}`);
+      n.vips[service] = vip;
+      await netlink.apply(vipOps(n, [], [vip], this.opts.hostNetns));
+      this.refreshNames(networkId);
+      await this.applyFirewall();
+      this.persist();
+      return vip;
+    });
+  }
+
+  /**
+   * Applies the controller's view of a network: creates it when missing, then programs the VXLAN FDB and
+   * neighbour entries of endpoints on other nodes, VIPs, DNS records and VIP/ingress backends. Idempotent.
+   */
+  async applyAssignment(a: NetworkAssignment): Promise<NetworkInfo> {
+    const me = a.nodeEndpoints?.find((e) => e.nodeId === this.opts.nodeId);
+    await this.createNetwork({
+      id: a.id,
+      driver: a.spec.driver,
+      internal: a.spec.internal,
+      ipam: a.spec.ipam,
+      subnet: a.spec.driver === 'overlay' ? a.subnet : undefined,
+      gateway: a.gateway,
+      vni: a.vni,
+      lbAddress: me?.address,
+      vips: a.vips,
+    });
+    return this.serial(async () => {
+      const n = this.requireNetwork(a.id);
+      const remoteNodes = (a.nodeEndpoints ?? [])
+        .filter((e) => e.nodeId !== this.opts.nodeId)
+        .map((e) => ({
+          taskId: `node:${e.nodeId}`,
+          taskName: '',
+          service: '',
+          aliases: [],
+          address: e.address,
+          mac: macForAddress(e.address),
+          nodeId: e.nodeId,
+          nodeAddress: e.nodeAddress,
+          serving: false,
+        }));
+      const before = this.remotePeers(n);
+      n.remote = [
+        ...a.endpoints.filter(
+          (ep) => ep.nodeId !== this.opts.nodeId && ep.nodeAddress !== this.opts.nodeAddress,
+        ),
+        ...remoteNodes,
+      ];
+      const oldVips = Object.values(n.vips);
+      for (const [svc, vip] of Object.entries(a.vips)) {
+        if (n.vips[svc] !== vip) this.ipam.allocate(a.id, `vip:${svc}`, vip);
+      }
+      n.vips = { ...a.vips };
+      // Local serving state follows the controller unless the agent changed it since (setServing).
+      await netlink.apply([
+        ...overlayPeerOps(n, before, this.remotePeers(n), this.opts.hostNetns),
+        ...vipOps(n, oldVips, Object.values(n.vips), this.opts.hostNetns),
+      ]);
+      this.refreshNames(a.id);
+      await this.applyFirewall();
+      this.persist();
+      return info(n);
+    });
+  }
+
+  private remotePeers(n: NetworkRecord): NetworkEndpoint[] {
+    return n.driver === 'overlay' ? n.remote.filter((ep) => ep.nodeAddress) : [];
+  }
+
+  private requireNetwork(id: string): NetworkRecord {
+    const n = this.state.networks[id];
+    if (!n) throw new NetworkConfigError([`network ${id} does not exist on this node; create it first`]);
+    return n;
+  }
+
+  // ---- tasks ----
+
+  /** See createTaskNetns in netns.ts; the namespace lives under this manager's netnsDir. */
+  createTaskNetns(taskId: string): Promise<string> {
+    return createTaskNetns(taskId, this.netnsDir);
+  }
+
+  /** Detaches the task from every network, then removes its namespace. Safe to call twice. */
+  async removeTaskNetns(taskId: string): Promise<void> {
+    await this.detachTask(taskId);
+    await removeTaskNetns(taskId, this.netnsDir);
+  }
+
+  /**
+   * Connects a task's namespace to a network: veth (peer created inside the namespace as eth<N>), address
+   * from IPAM (or the one asked/assigned), default route via the first non-internal network, DNS records.
+   * Idempotent per (task, network).
+   */
+  attachTask(req: AttachRequest): Promise<AttachResult> {
+    return this.serial(async () => {
+      safeTaskId(req.taskId);
+      const n = this.requireNetwork(req.networkId);
+      let a = this.state.attachments.find((x) => x.taskId === req.taskId && x.networkId === req.networkId);
+      if (!a) {
+        const mine = this.state.attachments.filter((x) => x.taskId === req.taskId);
+        const address = this.ipam.allocate(n.id, req.taskId, req.address);
+        a = {
+          taskId: req.taskId,
+          networkId: n.id,
+          netnsPath: req.netnsPath,
+          ifName: `eth${this.nextIfIndex(mine)}`,
+          hostVeth: hostVethName(req.taskId, n.id),
+          address,
+          mac: macForAddress(address),
+          aliases: req.aliases ?? [],
+          service: req.service,
+          stack: req.stack,
+          taskName: req.taskName ?? req.taskId,
+          serving: req.serving ?? true,
+          defaultRoute: !n.internal && !mine.some((x) => x.defaultRoute),
+        };
+        try {
+          await netlink.apply(attachOps(n, a, this.opts.hostNetns));
+        } catch (e) {
+          await netlink.apply(detachOps(a, this.opts.hostNetns)).catch(() => undefined);
+          this.ipam.release(req.taskId, n.id);
+          this.persist();
+          throw e;
+        }
+        this.state.attachments.push(a);
+        this.refreshNames(n.id);
+        await this.applyFirewall();
+        this.persist();
+      }
+      return this.attachResult(a);
+    });
+  }
+
+  private nextIfIndex(mine: AttachmentRecord[]): number {
+    const used = new Set(mine.map((x) => Number(x.ifName.slice(3))));
+    let i = 0;
+    while (used.has(i)) i++;
+    return i;
+  }
+
+  private attachResult(a: AttachmentRecord): AttachResult {
+    const n = this.state.networks[a.networkId];
+    const first = this.state.attachments.find((x) => x.taskId === a.taskId) ?? a;
+    const dnsServer = this.state.networks[first.networkId].gateway;
+    const resolvConfPath = path.join(this.opts.stateDir, 'resolv', `${a.taskId}.conf`);
+    fs.writeFileSync(
+      resolvConfPath,
+      `# written by tsstack: embedded DNS of this task\nnameserver ${dnsServer}\noptions ndots:0\n`,
+    );
+    return {
+      interface: a.ifName,
+      address: a.address,
+      prefix: Number(n.subnet.split('/')[1]),
+      gateway: n.gateway,
+      mac: a.mac,
+      mtu: n.mtu,
+      dnsServer,
+      resolvConfPath,
+    };
+  }
+
+  /** Disconnects a task from one network, or from all: veth, address, DNS records, ports. Safe twice. */
+  detachTask(taskId: string, networkId?: string): Promise<void> {
+    return this.serial(async () => {
+      const gone = this.state.attachments.filter(
+        (a) => a.taskId === taskId && (!networkId || a.networkId === networkId),
+      );
+      for (const a of gone) {
+        await netlink.apply(detachOps(a, this.opts.hostNetns));
+        this.ipam.release(taskId, a.networkId);
+      }
+      this.state.attachments = this.state.attachments.filter((a) => !gone.includes(a));
+      if (!this.state.attachments.some((a) => a.taskId === taskId)) {
+        delete this.state.published[taskId];
+        fs.rmSync(path.join(this.opts.stateDir, 'resolv', `${taskId}.conf`), { force: true });
+      }
+      for (const id of new Set(gone.map((a) => a.networkId))) this.refreshNames(id);
+      await this.applyFirewall();
+      this.persist();
+    });
+  }
+
+  /**
+   * Puts a task in or out of DNS answers and VIP/ingress backends (out before it is stopped, or when its
+   * health check fails). Existing connections keep flowing (conntrack); only new ones avoid the task.
+   */
+  setServing(taskId: string, serving: boolean): Promise<void> {
+    return this.serial(async () => {
+      const mine = this.state.attachments.filter((a) => a.taskId === taskId);
+      for (const a of mine) a.serving = serving;
+      for (const id of new Set(mine.map((a) => a.networkId))) this.refreshNames(id);
+      await this.applyFirewall();
+      this.persist();
+    });
+  }
+
+  /** Host-mode published ports of a task (replaces the previous list). Port ranges: one entry per port. */
+  publishPorts(taskId: string, ports: PublishedPort[]): Promise<void> {
+    return this.serial(async () => {
+      const problems = ports
+        .filter((p) => !(p.published > 0 && p.published < 65536 && p.target > 0 && p.target < 65536))
+        .map((p) => `task ${taskId}: port ${p.published}:${p.target}/${p.protocol} is out of range 1-65535`);
+      if (problems.length) throw new NetworkConfigError(problems);
+      if (ports.length) this.state.published[taskId] = ports.map((p) => ({ ...p }));
+      else delete this.state.published[taskId];
+      await this.applyFirewall();
+      this.persist();
+    });
+  }
+
+  /** The routing mesh: every listed port is accepted on this node and sent to a serving task of its service. */
+  setIngress(ports: IngressPort[]): Promise<void> {
+    return this.serial(async () => {
+      this.state.ingress = ports.map((p) => ({ ...p }));
+      await this.applyFirewall();
+      this.persist();
+    });
+  }
+
+  private refreshNames(networkId: string): void {
+    const n = this.state.networks[networkId];
+    if (!n) return this.names.removeNetwork(networkId);
+    const local: DnsEndpoint[] = this.state.attachments
+      .filter((a) => a.networkId === networkId)
+      .map((a) => ({
+        taskId: a.taskId,
+        taskName: a.taskName,
+        service: a.service,
+        aliases: a.aliases,
+        address: a.address,
+        serving: a.serving,
+      }));
+    const localIds = new Set(local.map((e) => e.taskId));
+    const remote = n.remote.filter((ep) => ep.service && !localIds.has(ep.taskId));
+    this.names.setNetwork({ id: n.id, vips: n.vips, endpoints: [...local, ...remote] });
+  }
+
+  // ---- cleanup and inspection ----
+
+  /**
+   * Removes everything not wanted any more: tasks not in `tasks` are detached and their namespaces removed;
+   * networks not in `networks` are removed; stray tsstack links and namespace files that the state does
+   * not know (left by a crash) are deleted. `reconcile({tasks: [], networks: []})` leaves nothing.
+   */
+  async reconcile(want: { tasks: string[]; networks: string[] }): Promise<void> {
+    const keepTasks = new Set(want.tasks);
+    const taskIds = new Set([
+      ...this.state.attachments.map((a) => a.taskId),
+      ...listTaskNetns(this.netnsDir),
+    ]);
+    for (const t of taskIds) if (!keepTasks.has(t)) await this.removeTaskNetns(t);
+    await this.serial(async () => {
+      for (const n of Object.values(this.state.networks)) {
+        if (want.networks.includes(n.id)) continue;
+        for (const a of this.state.attachments.filter((x) => x.networkId === n.id)) {
+          await netlink.apply(detachOps(a, this.opts.hostNetns));
+          this.ipam.release(a.taskId, n.id);
+        }
+        this.state.attachments = this.state.attachments.filter((x) => x.networkId !== n.id);
+        await this.dropNetwork(n);
+      }
+      const known = new Set<string>();
+      for (const n of Object.values(this.state.networks)) {
+        known.add(n.bridge);
+        if (n.vxlan) known.add(n.vxlan);
+      }
+      for (const a of this.state.attachments) known.add(a.hostVeth);
+      const stray = (await netlink.links(this.opts.hostNetns)).filter(
+        (l) => /^ts(br|vx|ve)[0-9a-f]+$/.test(l.name) && !known.has(l.name),
+      );
+      await netlink.apply(
+        stray.map((l) => ({
+          op: 'linkDel' as const,
+          netns: this.opts.hostNetns,
+          name: l.name,
+          ignoreMissing: true,
+        })),
+      );
+      for (const id of Object.keys(this.state.ipam.networks)) {
+        if (!this.state.networks[id]) this.ipam.removeNetwork(id);
+      }
+      await this.applyFirewall(true);
+      this.persist();
+    });
+  }
+
+  /** What tsstack holds right now on this host (kernel and disk). */
+  async inventory(): Promise<NetworkInventory> {
+    const links = (await netlink.links(this.opts.hostNetns))
+      .map((l) => l.name)
+      .filter((name) => /^ts(br|vx|ve)[0-9a-f]+$/.test(name));
+    const ipam = this.ipam.toJSON();
+    let resolvConfs: string[] = [];
+    try {
+      resolvConfs = fs.readdirSync(path.join(this.opts.stateDir, 'resolv'));
+    } catch {
+      resolvConfs = [];
+    }
+    return {
+      netns: listTaskNetns(this.netnsDir),
+      links,
+      nftTable: await this.nft.list(),
+      ipamNetworks: Object.keys(ipam.networks),
+      allocations: Object.values(ipam.networks).reduce((s, n) => s + Object.keys(n.allocations).length, 0),
+      dnsAddresses: this.dns.addresses(),
+      resolvConfs,
+    };
+  }
+
+  /** Test and bench hook: the DNS answer a client address would get (no packet). */
+  resolveFor(clientAddress: string, name: string): string[] {
+    return this.names.resolve(clientAddress, name).addresses;
+  }
+}

@@ -1,0 +1,55 @@
+// Applies nftables batches: one `nft -f -` per change, run in the host's network namespace (through
+// `nsenter --net` when the host is itself a namespace, as in the simulated clusters of the tests).
+import { spawn } from 'node:child_process';
+import { NetworkSystemError } from './errors';
+import { type FirewallState, NFT_TABLE, renderDeleteBatch, renderReplaceBatch } from './nft-ruleset';
+
+function run(batch: string, hostNetns?: string, args: string[] = ['-f', '-']): Promise<string> {
+  const [cmd, argv] = hostNetns ? ['nsenter', [`--net=${hostNetns}`, 'nft', ...args]] : ['nft', args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) =>
+      reject(
+        new NetworkSystemError(`nft could not run: ${e.message}; install Debian's nftables`, { cause: e }),
+      ),
+    );
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else
+        reject(
+          new NetworkSystemError(`nft ${args.join(' ')} failed (exit ${code}): ${err.trim()}`, {
+            syscall: 'nft',
+          }),
+        );
+    });
+    child.stdin.end(batch);
+  });
+}
+
+export class NftDriver {
+  constructor(
+    private readonly hostNetns?: string,
+    private readonly table = NFT_TABLE,
+  ) {}
+
+  /** Replaces the whole tsstack table atomically. Idempotent. */
+  async apply(state: FirewallState): Promise<void> {
+    await run(renderReplaceBatch(state, this.table), this.hostNetns);
+  }
+
+  /** Removes the table (nothing left behind). Safe when it does not exist. */
+  async remove(): Promise<void> {
+    await run(renderDeleteBatch(this.table), this.hostNetns);
+  }
+
+  /** The table as nft lists it, or '' when absent (for tests and `inspect`). */
+  async list(): Promise<string> {
+    const all = await run('', this.hostNetns, ['list', 'tables']);
+    if (!all.split('\n').some((l) => l.trim() === `table ip ${this.table}`)) return '';
+    return run('', this.hostNetns, ['list', 'table', 'ip', this.table]);
+  }
+}

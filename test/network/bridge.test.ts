@@ -1,0 +1,212 @@
+// Bridge networks on one simulated host (a namespace): reachability by name, isolation, internal networks,
+// NAT out, published host ports with the client's address kept, hairpin, VIPs, embedded DNS (scoping,
+// tasks.<svc>, aliases, forwarding), a task leaving DNS/VIP, and a clean removal listed resource by resource.
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as dnsPacket from 'dns-packet';
+import { NetworkConfigError, NetworkManager, netlink } from '@tsstack/network';
+import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
+import {
+  execWithResolv,
+  httpdIn,
+  killAll,
+  linkNames,
+  netnsPathOf,
+  nslookupIn,
+  uplink,
+  waitFor,
+  wgetIn,
+} from './net-helpers';
+
+describe('bridge networks on one host', () => {
+  let host: string;
+  let outside: string;
+  let up: { host: string; outside: string };
+  let stateDir: string;
+  let netnsDir: string;
+  let m: NetworkManager;
+  let upstream: dgram.Socket | undefined;
+  const subnets: string[] = [];
+  const sub = () => {
+    const s = freeSubnet24(subnets);
+    subnets.push(s);
+    return s;
+  };
+  const ns: Record<string, string> = {};
+  const addr: Record<string, string> = {};
+  const resolv: Record<string, string> = {};
+
+  beforeAll(async () => {
+    requireRoot();
+    requireCommand('nft', 'nftables');
+    requireCommand('busybox', 'busybox-static');
+    requireCommand('nsenter', 'util-linux');
+    host = netnsPathOf(createNetns('tsnh'));
+    outside = netnsPathOf(createNetns('tsno'));
+    up = uplink(path.basename(host), path.basename(outside), sub());
+    // A fake upstream resolver outside: answers every question with 203.0.113.7.
+    const fd = await netlink.bindSocket(outside, 'udp', up.outside, 53);
+    upstream = dgram.createSocket('udp4');
+    upstream.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg);
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.RECURSION_AVAILABLE,
+        questions: q.questions,
+        answers: [{ type: 'A', name: q.questions![0].name, ttl: 30, data: '203.0.113.7' }],
+      });
+      upstream!.send(reply, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((r) => upstream!.bind({ fd }, r));
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsn-state-'));
+    netnsDir = fs.mkdtempSync('/run/tsn-netns-');
+    m = await NetworkManager.open({ stateDir, netnsDir, hostNetns: host, upstreams: [up.outside] });
+  });
+
+  afterAll(async () => {
+    killAll();
+    upstream?.close();
+    await m?.reconcile({ tasks: [], networks: [] }).catch(() => undefined);
+    await m?.close();
+    for (const f of fs.existsSync(netnsDir ?? '') ? fs.readdirSync(netnsDir) : []) {
+      await netlink.netnsRemove(path.join(netnsDir, f)).catch(() => undefined);
+    }
+    if (netnsDir) {
+      require('node:child_process').spawnSync('umount', ['-l', netnsDir]); // eslint-disable-line @typescript-eslint/no-require-imports
+      fs.rmSync(netnsDir, { recursive: true, force: true });
+    }
+    cleanupNetns();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('rejects bad network config before creating anything', async () => {
+    const s = sub();
+    const before = linkNames(host);
+    const bad = [
+      { id: 'x_overlap', driver: 'bridge', ipam: [{ subnet: up.host.replace(/\.1$/, '.0/24') }] },
+      { id: 'x_gw', driver: 'bridge', ipam: [{ subnet: s, gateway: '192.0.2.1' }] },
+      { id: 'x_drv', driver: 'macvlan', ipam: [] },
+    ];
+    for (const req of bad) await expect(m.createNetwork(req)).rejects.toBeInstanceOf(NetworkConfigError);
+    await expect(m.createNetwork(bad[0])).rejects.toThrow(/collides with the host route/);
+    await expect(m.createNetwork(bad[1])).rejects.toThrow(/outside subnet/);
+    await expect(m.createNetwork(bad[2])).rejects.toThrow(/unknown driver "macvlan"/);
+    await m.createNetwork({ id: 'x_first', driver: 'bridge', ipam: [{ subnet: s }] });
+    await expect(
+      m.createNetwork({ id: 'x_second', driver: 'bridge', ipam: [{ subnet: s }] }),
+    ).rejects.toThrow(/overlaps network x_first/);
+    await m.removeNetwork('x_first');
+    expect(linkNames(host)).toEqual(before);
+  });
+
+  it('two containers on a bridge reach each other by name, through the resolv.conf they are given', async () => {
+    await m.createNetwork({ id: 's_front', driver: 'bridge', ipam: [{ subnet: sub() }] });
+    await m.createNetwork({ id: 's_back', driver: 'bridge', ipam: [{ subnet: sub() }] });
+    await m.createNetwork({ id: 's_int', driver: 'bridge', internal: true, ipam: [{ subnet: sub() }] });
+    const attach = async (task: string, networkId: string, service: string, aliases: string[] = []) => {
+      ns[task] ??= await m.createTaskNetns(task);
+      const r = await m.attachTask({
+        taskId: task,
+        netnsPath: ns[task],
+        networkId,
+        service,
+        aliases,
+        taskName: `s_${task}`,
+      });
+      addr[task] ??= r.address;
+      resolv[task] ??= r.resolvConfPath;
+      return r;
+    };
+    const r1 = await attach('web1', 's_front', 'web', ['www']);
+    await attach('web2', 's_front', 'web');
+    await attach('cli', 's_front', 'client');
+    await attach('other', 's_back', 'other');
+    await attach('locked', 's_int', 'locked');
+    expect(r1.interface).toBe('eth0');
+    expect(fs.readFileSync(r1.resolvConfPath, 'utf8')).toContain(`nameserver ${r1.gateway}`);
+    httpdIn(ns.web1, 'web1');
+    httpdIn(ns.web2, 'web2');
+    httpdIn(ns.other, 'other');
+    await waitFor('httpd web1', async () => (await wgetIn(ns.cli, `http://${addr.web1}/`)) === 'web1');
+    const byName = (await execWithResolv(ns.cli, resolv.cli, 'busybox wget -q -O - http://s_web1/')).trim();
+    expect(byName).toBe('web1');
+    expect((await execWithResolv(ns.cli, resolv.cli, 'busybox wget -q -O - http://www/')).trim()).toBe(
+      'web1',
+    );
+  });
+
+  it('answers tasks.<svc>, service names and aliases only to containers on the same network', async () => {
+    const gw = fs.readFileSync(resolv.cli, 'utf8').match(/nameserver (\S+)/)![1];
+    expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1, addr.web2].sort());
+    expect(await nslookupIn(ns.cli, 'web', gw)).toEqual([addr.web1, addr.web2].sort());
+    expect(await nslookupIn(ns.cli, 'www', gw)).toEqual([addr.web1]);
+    const otherGw = fs.readFileSync(resolv.other, 'utf8').match(/nameserver (\S+)/)![1];
+    // not ours for this client: forwarded to the upstream, which answers 203.0.113.7 for everything
+    expect(await nslookupIn(ns.other, 'web', otherGw)).toEqual(['203.0.113.7']);
+    expect(await nslookupIn(ns.cli, 'example.org', gw)).toEqual(['203.0.113.7']);
+  });
+
+  it('isolates networks and keeps internal networks inside', async () => {
+    expect(await wgetIn(ns.other, `http://${addr.web1}/`)).toBeUndefined();
+    expect(await wgetIn(ns.cli, `http://${addr.other}/`)).toBeUndefined();
+    httpdIn(outside, 'outside');
+    await waitFor('outside httpd', async () => (await wgetIn(host, `http://${up.outside}/`)) === 'outside');
+    // NAT out: the outside namespace has no route back to the container subnets, so only masquerade works
+    expect(await wgetIn(ns.cli, `http://${up.outside}/`)).toBe('outside');
+    expect(await wgetIn(ns.cli, `http://${up.outside}/cgi-bin/ip`)).toBe(up.host);
+    expect(await wgetIn(ns.locked, `http://${up.outside}/`)).toBeUndefined();
+    const routes = await netlink.routes(ns.locked);
+    expect(routes.map((r) => r.dst)).not.toContain('default');
+  });
+
+  it('publishes a host port that keeps the client address, with hairpin', async () => {
+    await m.publishPorts('web1', [{ protocol: 'tcp', published: 8080, target: 80 }]);
+    expect(await wgetIn(outside, `http://${up.host}:8080/`)).toBe('web1');
+    expect(await wgetIn(outside, `http://${up.host}:8080/cgi-bin/ip`)).toBe(up.outside);
+    // hairpin: the container reaches its own published port through the host address
+    expect(await wgetIn(ns.cli, `http://${up.host}:8080/`)).toBe('web1');
+    expect(await wgetIn(ns.web1, `http://${up.host}:8080/`)).toBe('web1');
+  });
+
+  it('spreads VIP connections over serving replicas; an unserving task leaves DNS and the VIP', async () => {
+    const vip = await m.ensureServiceVip('s_front', 'web');
+    const gw = fs.readFileSync(resolv.cli, 'utf8').match(/nameserver (\S+)/)![1];
+    expect(await nslookupIn(ns.cli, 'web', gw)).toEqual([vip]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add((await wgetIn(ns.cli, `http://${vip}/`)) ?? 'fail');
+    expect([...seen].sort()).toEqual(['web1', 'web2']);
+    await m.setServing('web2', false);
+    expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1]);
+    for (let i = 0; i < 4; i++) expect(await wgetIn(ns.cli, `http://${vip}/`)).toBe('web1');
+    await m.setServing('web2', true);
+    expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1, addr.web2].sort());
+  });
+
+  it('survives an agent restart: the state is re-adopted and DNS answers again', async () => {
+    await m.close();
+    m = await NetworkManager.open({ stateDir, netnsDir, hostNetns: host, upstreams: [up.outside] });
+    const gw = fs.readFileSync(resolv.cli, 'utf8').match(/nameserver (\S+)/)![1];
+    expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1, addr.web2].sort());
+    expect(await wgetIn(outside, `http://${up.host}:8080/`)).toBe('web1');
+  });
+
+  it('leaves nothing behind after every task and network is removed', async () => {
+    killAll();
+    for (const t of Object.keys(ns)) await m.removeTaskNetns(t);
+    for (const id of ['s_front', 's_back', 's_int']) await m.removeNetwork(id);
+    const inv = await m.inventory();
+    expect(inv).toEqual({
+      netns: [],
+      links: [],
+      nftTable: '',
+      ipamNetworks: [],
+      allocations: 0,
+      dnsAddresses: [],
+      resolvConfs: [],
+    });
+    expect(linkNames(host)).toEqual(['lo', 'up0']);
+  });
+});
