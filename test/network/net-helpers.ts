@@ -1,9 +1,11 @@
 // Helpers of the network integration tests: "containers" are task namespaces with busybox processes run
 // through nsenter; every process started here is tracked and killed by killAll(), also on failure.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { netlink } from '@tsstack/network';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -142,4 +144,12 @@ export function uplink(hostNs: string, outsideNs: string, subnet: string): { hos
   ip('-n', outsideNs, 'link', 'set', 'up1', 'up');
   ip('-n', hostNs, 'route', 'add', 'default', 'via', outside);
   return { host, outside };
+}
+
+/** A UDP socket bound inside a namespace (a "container" end for UDP tests); close it when done. */
+export async function udpSocketIn(netnsPath: string, address: string, port: number): Promise<dgram.Socket> {
+  const fd = await netlink.bindSocket(netnsPath, 'udp', address, port);
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind({ fd }, resolve));
+  return s;
 }
