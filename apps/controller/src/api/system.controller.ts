@@ -1,0 +1,27 @@
+// REST: /health (the only endpoint without a token), /v1/join-token, /metrics (Prometheus).
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import type { HealthResponse } from '@tsstack/model';
+import { RUNTIME, type ControllerRuntime } from './deps';
+
+@Controller()
+export class SystemController {
+  constructor(@Inject(RUNTIME) private readonly rt: ControllerRuntime) {}
+
+  @Get('health')
+  health(): HealthResponse {
+    const up = this.rt.redisUp();
+    return { status: up ? 'ok' : 'degraded', leader: this.rt.engine.isLeader, redis: up ? 'up' : 'down' };
+  }
+
+  @Get('v1/join-token')
+  joinToken() {
+    const t = this.rt.joinToken();
+    return { token: t, joinToken: t };
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metrics(): Promise<string> {
+    return this.rt.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,329 @@
+// Agent dispatcher: one WebSocket session per agent (/v1/agent). Hello with the join token creates a node and
+// its credential; hello with node id + credential resumes it (idempotent reconnects). Each session gets its
+// full assignment set on connect, then versioned deltas; a `resync` gets a full set again. Heartbeats and task
+// status reports go straight to the store (status only from the task's own node, only forward). Requests
+// (logs, exec) are relayed to the agent and its responses back to the caller.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import type {
+  AgentMessage,
+  AssignmentSet,
+  ControllerMessage,
+  FileObjectSpec,
+  HelloMessage,
+  RequestMessage,
+  StackSpec,
+  Task,
+  VolumeSpec,
+} from '@tsstack/model';
+import { assignmentTasks } from '@tsstack/planner';
+import type { NodeRecord, StateStore } from '@tsstack/store';
+import type { ControllerConfig } from '../config/controller-config';
+import type { Snapshot, SnapshotConsumer } from '../reconcile/cluster-engine';
+import type { ControllerMetrics } from '../api/controller-metrics';
+import { nodeView } from '../domain/node-ops.service';
+
+type Reply = (done: boolean, data?: unknown, error?: string) => void;
+
+interface Session {
+  ws: WebSocket;
+  nodeId: string;
+  version: number;
+  /** Fingerprint of each task last sent. */
+  sent: Map<string, string>;
+  sentExtras: string;
+  /** No full set sent yet (welcome done, first refresh pending). */
+  needFull: boolean;
+  requests: Map<string, Reply>;
+}
+
+function hash(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function fingerprint(t: Task): string {
+  const { status: _s, ...rest } = t;
+  return JSON.stringify(rest);
+}
+
+export class AgentDispatcher implements SnapshotConsumer {
+  readonly wss = new WebSocket.Server({ noServer: true, maxPayload: 16 * 2 ** 20 });
+  private readonly sessions = new Map<string, Session>();
+  onChange?: () => void;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly cfg: ControllerConfig,
+    private readonly joinToken: () => string,
+    private readonly log: Logger,
+    private readonly metrics: ControllerMetrics,
+  ) {
+    this.wss.on('connection', (ws) => this.accept(ws));
+  }
+
+  hasSessions(): boolean {
+    return this.sessions.size > 0;
+  }
+
+  connectedNodes(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sessions.values()) s.ws.terminate();
+    this.sessions.clear();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+
+  private send(ws: WebSocket, m: ControllerMessage): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+  }
+
+  private accept(ws: WebSocket): void {
+    let session: Session | undefined;
+    const hello = setTimeout(() => ws.terminate(), 10_000);
+    ws.on('message', (raw) => {
+      let m: AgentMessage;
+      try {
+        m = JSON.parse(raw.toString()) as AgentMessage;
+      } catch {
+        return;
+      }
+      if (!session) {
+        if (m.type !== 'hello') return;
+        clearTimeout(hello);
+        void this.hello(ws, m)
+          .then((s) => {
+            session = s;
+          })
+          .catch((err: Error) => {
+            this.send(ws, { type: 'reject', reason: err.message });
+            ws.close();
+          });
+        return;
+      }
+      void this.onMessage(session, m).catch((err: Error) =>
+        this.log.warn({ node: session?.nodeId, err: err.message }, 'agent message failed'),
+      );
+    });
+    ws.on('close', () => {
+      clearTimeout(hello);
+      if (session && this.sessions.get(session.nodeId) === session) {
+        this.sessions.delete(session.nodeId);
+        this.metrics.agents.set(this.sessions.size);
+        for (const reply of session.requests.values()) reply(true, undefined, 'agent disconnected');
+        this.log.info({ node: session.nodeId }, 'agent disconnected');
+      }
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private async hello(ws: WebSocket, h: HelloMessage): Promise<Session> {
+    const now = Date.now();
+    let node: NodeRecord;
+    let credential: string;
+    if (h.nodeId && h.credential) {
+      const cur = await this.store.getNode(h.nodeId);
+      if (!cur || !sameSecret(cur.credentialHash, hash(h.credential))) {
+        throw new Error(
+          `unknown node ${h.nodeId} or wrong credential: join again with a fresh state dir and the join token`,
+        );
+      }
+      credential = h.credential;
+      node = {
+        ...cur,
+        address: h.address,
+        resources: h.resources,
+        agentVersion: h.agentVersion,
+        status: 'ready',
+        lastHeartbeat: now,
+        version: (cur.version ?? 1) + 1,
+      };
+      await this.store.apply({
+        expect: [{ kind: 'node', id: cur.id, version: cur.version ?? 1 }],
+        nodes: [node],
+        events:
+          cur.status !== 'ready'
+            ? [
+                {
+                  type: 'node.status',
+                  node: cur.id,
+                  from: cur.status,
+                  to: 'ready',
+                  message: 'agent reconnected',
+                },
+              ]
+            : [],
+      });
+    } else {
+      if (!h.joinToken || !sameSecret(h.joinToken, this.joinToken())) {
+        throw new Error('invalid join token: get the current one with `tsstack node join-token`');
+      }
+      credential = randomBytes(24).toString('hex');
+      node = {
+        id: randomBytes(8).toString('hex'),
+        hostname: h.hostname,
+        role: 'worker',
+        labels: h.labels ?? {},
+        availability: 'active',
+        status: 'ready',
+        address: h.address,
+        resources: h.resources,
+        lastHeartbeat: now,
+        agentVersion: h.agentVersion,
+        version: 1,
+        credentialHash: hash(credential),
+      };
+      await this.store.apply({
+        expect: [{ kind: 'node', id: node.id, version: 0 }],
+        nodes: [node],
+        events: [{ type: 'node.joined', node: node.id, message: h.hostname }],
+      });
+    }
+    await this.store.heartbeat(node.id, now);
+    const old = this.sessions.get(node.id);
+    if (old) old.ws.terminate();
+    const s: Session = {
+      ws,
+      nodeId: node.id,
+      version: 0,
+      sent: new Map(),
+      sentExtras: '',
+      needFull: true,
+      requests: new Map(),
+    };
+    this.sessions.set(node.id, s);
+    this.metrics.agents.set(this.sessions.size);
+    this.send(ws, { type: 'welcome', node: nodeView(node), credential, heartbeatMs: this.cfg.heartbeatMs });
+    this.log.info({ node: node.id, hostname: h.hostname }, 'agent connected');
+    // The full set goes out with the next round, from fresh state (never from an old snapshot).
+    this.onChange?.();
+    return s;
+  }
+
+  private async onMessage(s: Session, m: AgentMessage): Promise<void> {
+    switch (m.type) {
+      case 'heartbeat':
+        await this.store.heartbeat(s.nodeId);
+        break;
+      case 'task.status':
+        this.metrics.statusReports.inc();
+        await this.store.reportStatus(m.taskId, s.nodeId, m.status);
+        break;
+      case 'resync':
+        s.needFull = true;
+        this.onChange?.();
+        break;
+      case 'response': {
+        const reply = s.requests.get(m.requestId);
+        if (!reply) break;
+        if (m.done) s.requests.delete(m.requestId);
+        reply(m.done, m.data, m.error);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Relay a request to the agent of `nodeId`; returns a cancel function. Throws when it is not connected here. */
+  request(
+    nodeId: string,
+    op: RequestMessage['op'],
+    taskId: string,
+    args: Record<string, unknown>,
+    reply: Reply,
+  ): { id: string; cancel(): void } {
+    const s = this.sessions.get(nodeId);
+    if (!s) throw new Error(`node ${nodeId} is not connected to this controller`);
+    const requestId = randomBytes(8).toString('hex');
+    s.requests.set(requestId, reply);
+    this.send(s.ws, { type: 'request', requestId, op, taskId, args });
+    return {
+      id: requestId,
+      cancel: () => {
+        if (!s.requests.delete(requestId)) return;
+        this.send(s.ws, {
+          type: 'request',
+          requestId: randomBytes(8).toString('hex'),
+          op: 'cancel',
+          taskId,
+          args: { requestId },
+        });
+      },
+    };
+  }
+
+  /** Send a follow-up message (exec stdin, resize) for a request. */
+  followUp(nodeId: string, op: RequestMessage['op'], taskId: string, args: Record<string, unknown>): void {
+    const s = this.sessions.get(nodeId);
+    if (s) this.send(s.ws, { type: 'request', requestId: randomBytes(8).toString('hex'), op, taskId, args });
+  }
+
+  async refresh(snap: Snapshot): Promise<void> {
+    for (const s of this.sessions.values()) this.push(s, snap);
+  }
+
+  private extras(tasks: Task[], stacks: Map<string, StackSpec>) {
+    const volumes: VolumeSpec[] = [];
+    const configs: Record<string, FileObjectSpec> = {};
+    const secrets: Record<string, FileObjectSpec> = {};
+    for (const name of [...new Set(tasks.map((t) => t.stack))].sort()) {
+      const st = stacks.get(name);
+      if (!st) continue;
+      for (const v of Object.values(st.volumes ?? {})) volumes.push({ ...v, name: `${name}_${v.name}` });
+      for (const [k, c] of Object.entries(st.configs ?? {})) configs[`${name}_${k}`] = c;
+      for (const [k, c] of Object.entries(st.secrets ?? {})) secrets[`${name}_${k}`] = c;
+    }
+    return { volumes, configs, secrets };
+  }
+
+  private push(s: Session, snap: Snapshot): void {
+    const tasks = assignmentTasks(snap.tasks, s.nodeId, snap.now, this.cfg.dropStoppingAfterMs);
+    const extras = this.extras(tasks, snap.stacks);
+    const extrasJson = JSON.stringify(extras);
+    if (s.needFull) {
+      s.needFull = false;
+      s.version += 1;
+      s.sent = new Map(tasks.map((t) => [t.id, fingerprint(t)]));
+      s.sentExtras = extrasJson;
+      const set: AssignmentSet = { version: s.version, tasks, networks: [], ingress: [], ...extras };
+      this.send(s.ws, { type: 'assignments.full', set });
+      return;
+    }
+    const upsertTasks: Task[] = [];
+    const seen = new Set<string>();
+    for (const t of tasks) {
+      seen.add(t.id);
+      const f = fingerprint(t);
+      if (s.sent.get(t.id) !== f) {
+        upsertTasks.push(t);
+        s.sent.set(t.id, f);
+      }
+    }
+    const removeTasks = [...s.sent.keys()].filter((id) => !seen.has(id));
+    for (const id of removeTasks) s.sent.delete(id);
+    const extrasChanged = extrasJson !== s.sentExtras;
+    if (!upsertTasks.length && !removeTasks.length && !extrasChanged) return;
+    s.sentExtras = extrasJson;
+    const base = s.version;
+    s.version += 1;
+    this.send(s.ws, {
+      type: 'assignments.delta',
+      baseVersion: base,
+      version: s.version,
+      upsertTasks,
+      removeTasks,
+      upsertNetworks: [],
+      removeNetworks: [],
+      ...(extrasChanged ? extras : {}),
+    });
+  }
+}

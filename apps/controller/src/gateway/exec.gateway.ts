@@ -1,0 +1,67 @@
+// WebSocket /v1/exec?task=<id>&cmd=<JSON array>&tty=1: a command inside a task's container, relayed to the
+// agent of the task's node. Client -> server messages: {"stdin": base64} or {"resize": {"cols", "rows"}};
+// server -> client: the agent's responses as {"data"?, "done", "error"?}; the socket closes when done.
+import WebSocket from 'ws';
+import type { StateStore } from '@tsstack/store';
+import type { AgentDispatcher } from '../dispatch/agent-dispatcher';
+
+export class ExecGateway {
+  readonly wss = new WebSocket.Server({ noServer: true });
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly dispatcher: AgentDispatcher,
+  ) {}
+
+  handle(ws: WebSocket, q: URLSearchParams): void {
+    void this.run(ws, q).catch((err: Error) => {
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ done: true, error: err.message }));
+        ws.close(1011, err.message.slice(0, 120));
+      }
+    });
+  }
+
+  private async run(ws: WebSocket, q: URLSearchParams): Promise<void> {
+    const taskId = q.get('task') ?? '';
+    const task = await this.store.getTask(taskId);
+    if (!task?.nodeId) throw new Error(`task ${taskId} not found or not placed on a node`);
+    let cmd: unknown;
+    try {
+      cmd = JSON.parse(q.get('cmd') ?? '[]');
+    } catch {
+      throw new Error('cmd must be a JSON array of strings');
+    }
+    const nodeId = task.nodeId;
+    const req = this.dispatcher.request(
+      nodeId,
+      'exec',
+      taskId,
+      { cmd, tty: q.get('tty') === '1', stdin: q.get('stdin') === '1' },
+      (done, data, error) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        ws.send(
+          JSON.stringify({ done, ...(data !== undefined ? { data } : {}), ...(error ? { error } : {}) }),
+        );
+        if (done) ws.close(1000);
+      },
+    );
+    ws.on('message', (raw) => {
+      let m: { stdin?: string; resize?: { cols: number; rows: number } };
+      try {
+        m = JSON.parse(raw.toString()) as typeof m;
+      } catch {
+        return;
+      }
+      if (m.stdin !== undefined)
+        this.dispatcher.followUp(nodeId, 'exec.stdin', taskId, { execId: req.id, data: m.stdin });
+      if (m.resize) this.dispatcher.followUp(nodeId, 'exec.resize', taskId, { execId: req.id, ...m.resize });
+    });
+    ws.on('close', () => req.cancel());
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+}

