@@ -104,7 +104,11 @@ class ProjectLoader {
       },
       root,
     );
-    if (isPlainObject(root.services) && Object.keys(root.services).length === 0 && !this.issues.size) {
+    const noServices =
+      root.services === undefined ||
+      root.services === null ||
+      (isPlainObject(root.services) && !Object.keys(root.services).length);
+    if (noServices && !this.issues.size) {
       this.issues.add(root, ['services'], 'the stack defines no service', files[0]!);
     }
     this.issues.throwIfAny();

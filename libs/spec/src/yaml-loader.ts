@@ -60,14 +60,19 @@ export function loadYaml(file: string, text: string, issues: IssueList): Tree | 
   for (const e of doc.errors) issues.addAt(at(e.pos[0]), '', yamlMessage(e.code, e.message));
   for (const w of doc.warnings) {
     if (w.code === 'TAG_RESOLVE_FAILED' && /!(reset|override)\b/.test(w.message)) continue;
-    issues.addAt(at(w.pos[0]), '', w.message);
+    const tag = w.code === 'TAG_RESOLVE_FAILED' ? /Unresolved tag: (\S+)/.exec(w.message)?.[1] : undefined;
+    issues.addAt(
+      at(w.pos[0]),
+      '',
+      tag ? `unknown tag ${tag} (Compose knows !reset and !override)` : w.message,
+    );
   }
   if (issues.size > before) return undefined;
   if (doc.contents === null) return {};
   const conv = new Converter(doc, file, at, issues);
   let tree: unknown;
   try {
-    tree = conv.convert(doc.contents as Node, [], 0, false);
+    tree = conv.convert(doc.contents as Node, 0, false);
   } catch (err) {
     if (err instanceof LoadAbort) return undefined;
     throw err;
@@ -93,6 +98,10 @@ class Converter {
   failed = false;
   private expanded = 0;
   private readonly active = new Set<Node>();
+  /** Field path of the node being converted (pushed and popped, never copied). */
+  private readonly path: PathSeg[] = [];
+  /** Alias.resolve walks the whole document: resolve each alias node once. */
+  private readonly aliasTargets = new Map<Node, Node>();
 
   constructor(
     private readonly doc: Document,
@@ -101,7 +110,7 @@ class Converter {
     private readonly issues: IssueList,
   ) {}
 
-  convert(node: Node, path: PathSeg[], depth: number, inAlias: boolean): unknown {
+  convert(node: Node, depth: number, inAlias: boolean): unknown {
     if (depth > MAX_DEPTH) this.abort(node, `nesting deeper than ${MAX_DEPTH} levels`);
     if (inAlias && ++this.expanded > MAX_ALIAS_EXPANSION) {
       this.abort(
@@ -110,23 +119,28 @@ class Converter {
       );
     }
     if (isAlias(node)) {
-      const target = node.resolve(this.doc) as Node | undefined;
+      let target = this.aliasTargets.get(node);
+      if (!target) {
+        target = node.resolve(this.doc) as Node | undefined;
+        if (target) this.aliasTargets.set(node, target);
+      }
       if (!target) this.abort(node, `alias *${node.source} refers to no anchor`);
       if (this.active.has(target)) this.abort(node, `alias *${node.source} refers to itself`);
       this.active.add(target);
-      const v = this.convert(target, path, depth + 1, true);
+      const v = this.convert(target, depth + 1, true);
       this.active.delete(target);
       return v;
     }
     const tag = node.tag;
     if (tag === '!reset') return new ResetMarker();
-    if (tag === '!override') return new OverrideMarker(this.untagged(node, path, depth, inAlias));
+    if (tag === '!override') return new OverrideMarker(this.untagged(node, depth, inAlias));
     if (tag?.startsWith('!') && !tag.startsWith('!!'))
       this.abort(node, `unknown tag ${tag} (Compose knows !reset and !override)`);
-    return this.untagged(node, path, depth, inAlias);
+    return this.untagged(node, depth, inAlias);
   }
 
-  private untagged(node: Node, path: PathSeg[], depth: number, inAlias: boolean): unknown {
+  private untagged(node: Node, depth: number, inAlias: boolean): unknown {
+    const path = this.path;
     if (isScalar(node)) {
       const src = node.source;
       if (typeof node.value === 'number' && node.type === 'PLAIN' && typeof src === 'string') {
@@ -141,7 +155,9 @@ class Converter {
       const out: unknown[] = [];
       node.items.forEach((item, i) => {
         const child = item as Node;
-        out.push(this.convert(child, [...path, i], depth + 1, inAlias));
+        path.push(i);
+        out.push(this.convert(child, depth + 1, inAlias));
+        path.pop();
         setLoc(out, i, this.loc(child));
       });
       return out;
@@ -157,10 +173,12 @@ class Converter {
         const key = keyNode.value === null ? '' : String(keyNode.value);
         const valueNode = pair.value as Node | null;
         if (key === '<<' && keyNode.type === 'PLAIN') {
-          merges.push(...this.mergeSources(valueNode, path, depth, inAlias));
+          merges.push(...this.mergeSources(valueNode, depth, inAlias));
           continue;
         }
-        const value = valueNode ? this.convert(valueNode, [...path, key], depth + 1, inAlias) : null;
+        path.push(key);
+        const value = valueNode ? this.convert(valueNode, depth + 1, inAlias) : null;
+        path.pop();
         defineChild(out, key, value);
         setLoc(out, key, this.loc(valueNode && valueNode.range ? valueNode : keyNode));
       }
@@ -176,10 +194,10 @@ class Converter {
     this.abort(node, 'unsupported YAML node');
   }
 
-  private mergeSources(valueNode: Node | null, path: PathSeg[], depth: number, inAlias: boolean): Tree[] {
+  private mergeSources(valueNode: Node | null, depth: number, inAlias: boolean): Tree[] {
     const nodes = valueNode && isSeq(valueNode) ? (valueNode.items as Node[]) : valueNode ? [valueNode] : [];
     return nodes.map((n) => {
-      const v = this.convert(n, path, depth + 1, inAlias);
+      const v = this.convert(n, depth + 1, inAlias);
       if (!isPlainObject(v)) this.abort(n, 'a merge key << takes a mapping or a list of mappings');
       return v;
     });
