@@ -7,11 +7,12 @@ import { TaskState, type AssignmentSet, type Task, type TaskStatus } from '@tsst
 import { AgentSession } from './session/agent-session';
 import { StateDir } from './state/state-dir';
 import { reconcileAssignments } from './exec/assignment-reconcile';
-import { runTask } from './exec/task-executor';
+import { runTask, type TaskController } from './exec/task-executor';
 import type { ContainerRuntimePort } from './ports';
+import { createHash } from 'node:crypto';
 import { ImageStore } from '@tsstack/image';
-import { imageOnlyRuntime } from './drivers/image-only-runtime';
-import { unavailableRuntime } from './drivers/unavailable-runtime';
+import { ContainerRuntime } from '@tsstack/runtime';
+import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
 import { ensureSecretsTmpfs, unmountSecretsTmpfs } from './files/file-objects';
 
 export interface AgentOptions {
@@ -22,8 +23,10 @@ export interface AgentOptions {
   labels?: Record<string, string>;
   address?: string;
   cgroupParent?: string;
-  /** Inject a runtime driver (tests, or the libs/runtime adapter once built). */
+  /** Inject a runtime driver (tests); default: the native core through libs/runtime. */
   runtime?: ContainerRuntimePort;
+  /** The task network driver; default none (tasks get a namespace with loopback only). */
+  network?: TaskNetworkPort;
   /** Image store root; default <stateDir>/images. */
   imageRoot?: string;
   log?(msg: string): void;
@@ -41,33 +44,62 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   await state.init();
   await ensureSecretsTmpfs(state.secretsMount);
   await state.record({ kind: 'mount', id: state.secretsMount });
-  const runtime =
-    opts.runtime ??
-    imageOnlyRuntime(new ImageStore({ root: opts.imageRoot ?? path.join(state.root, 'images') }));
+  const runtime = opts.runtime ?? defaultRuntime(state, opts);
   const executing = new Map<string, Promise<void>>();
+  const controllers = new Map<string, TaskController>();
+  const stopping = new Set<string>();
   const latest = new Map<string, Task>();
+  const lastStatus = new Map<string, TaskStatus>();
   let closed = false;
   let reconciling = Promise.resolve();
 
-  const report = (taskId: string, s: TaskStatus) => session.reportStatus(taskId, s);
+  const report = (taskId: string, s: TaskStatus) => {
+    lastStatus.set(taskId, s);
+    session.reportStatus(taskId, s);
+  };
+  const reportHealth = (taskId: string, health: TaskStatus['health'], output?: string) => {
+    const last = lastStatus.get(taskId);
+    if (last) report(taskId, { ...last, health, healthOutput: output, timestamp: Date.now() });
+  };
 
   const execute = (task: Task, set: AssignmentSet, adoptId?: string, startAt?: TaskState) => {
-    const ctl = runtime.controllerFor(task, set, adoptId);
+    if (!lastStatus.has(task.id)) lastStatus.set(task.id, task.status);
+    const ctl = runtime.controllerFor(task, set, adoptId, {
+      onHealth: (h, output) => reportHealth(task.id, h, output),
+    });
     const from = startAt ? { ...task, status: { ...task.status, state: startAt } } : task;
+    controllers.set(task.id, ctl);
     const p = runTask(
       from,
       ctl,
       (s) => report(task.id, s),
       () => closed,
+      () => latest.get(task.id)?.desiredState ?? task.desiredState,
     )
       .then(() => undefined)
       .catch((err: unknown) => opts.log?.(`task ${task.id}: ${String(err)}`))
-      .finally(() => executing.delete(task.id));
+      .finally(() => {
+        executing.delete(task.id);
+        controllers.delete(task.id);
+        stopping.delete(task.id);
+      });
     executing.set(task.id, p);
+  };
+
+  // A task asked to stop while its executor waits on the container: stop the container so the wait ends.
+  const stopExecuting = (t: Task) => {
+    const ctl = controllers.get(t.id);
+    if (!ctl || stopping.has(t.id) || t.desiredState < TaskState.Shutdown) return;
+    stopping.add(t.id);
+    ctl.shutdown().catch(async (err: unknown) => {
+      opts.log?.(`task ${t.id}: graceful stop failed (${String(err)}); killing`);
+      await ctl.terminate().catch(() => undefined);
+    });
   };
 
   const reconcile = async (set: AssignmentSet) => {
     for (const t of set.tasks) latest.set(t.id, t);
+    for (const t of set.tasks) if (executing.has(t.id)) stopExecuting(t);
     const observed = await runtime.list();
     const actions = reconcileAssignments(set.tasks, observed, new Set(executing.keys()));
     for (const a of actions) {
@@ -129,6 +161,28 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 }
 
+/** Where this agent's containers live: one runtime state root per agent state dir, short enough for sockets. */
+export function runtimeStateRoot(stateDir: string): string {
+  return `/run/tsstack/rt-${createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 12)}`;
+}
+
+function defaultRuntime(state: StateDir, opts: AgentOptions): ContainerRuntimePort {
+  return nativeRuntime({
+    runtime: new ContainerRuntime({
+      stateRoot: runtimeStateRoot(state.root),
+      cgroupParent: opts.cgroupParent ?? '/tsstack',
+    }),
+    images: new ImageStore({ root: opts.imageRoot ?? path.join(state.root, 'images') }),
+    network: opts.network,
+    dirs: {
+      volumesDir: state.volumesDir,
+      configsDir: path.join(state.root, 'configs'),
+      secretsDir: state.secretsMount,
+    },
+    log: opts.log,
+  });
+}
+
 /** Remove everything the agent recorded in `stateDir` (containers, netns, interfaces, mounts, cgroups). */
 export async function cleanupAgent(
   stateDir: string = DEFAULT_STATE_DIR,
@@ -136,7 +190,19 @@ export async function cleanupAgent(
 ): Promise<void> {
   const state = new StateDir(stateDir);
   const ledger = await state.readLedger();
-  const rt = runtime ?? unavailableRuntime;
+  const rt =
+    runtime ??
+    nativeRuntime({
+      runtime: new ContainerRuntime({ stateRoot: runtimeStateRoot(state.root) }),
+      images: new ImageStore({ root: path.join(state.root, 'images') }),
+      dirs: {
+        volumesDir: state.volumesDir,
+        configsDir: path.join(state.root, 'configs'),
+        secretsDir: state.secretsMount,
+      },
+    });
+  // Every container of this agent, recorded or not (a crash can come between create and record).
+  for (const c of await rt.list().catch(() => [])) await rt.removeContainer(c.id).catch(() => undefined);
   for (const e of ledger.filter((x) => x.kind === 'container')) await rt.removeContainer(e.id);
   for (const e of ledger.filter((x) => x.kind === 'mount')) await unmountSecretsTmpfs(e.id);
   for (const e of ledger.filter((x) => x.kind === 'cgroup')) await fs.rmdir(e.id).catch(() => undefined);

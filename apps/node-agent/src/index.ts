@@ -1,7 +1,10 @@
 // apps/node-agent: public door. The node agent joins a controller, realizes its assigned tasks and reports.
-export { startAgent, cleanupAgent, DEFAULT_STATE_DIR } from './agent';
+export { startAgent, cleanupAgent, runtimeStateRoot, DEFAULT_STATE_DIR } from './agent';
 export type { AgentOptions, AgentHandle } from './agent';
-export type { ContainerRuntimePort } from './ports';
+export type { ContainerRuntimePort, TaskHooks } from './ports';
+export { nativeRuntime } from './drivers/native-runtime';
+export type { TaskNetworkPort, NativeRuntimeDeps } from './drivers/native-runtime';
+export { buildContainerSpec, containerIdFor } from './drivers/container-spec';
 export { AgentJoinError, AgentDependencyMissingError } from './errors';
 export { TASK_ID_LABEL, reconcileAssignments } from './exec/assignment-reconcile';
 export type { ObservedContainer, ReconcileAction } from './exec/assignment-reconcile';

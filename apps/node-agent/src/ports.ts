@@ -1,15 +1,20 @@
 // Ports the agent core needs from the host: a container runtime that lists its containers (labelled with
-// their task id) and builds a TaskController per task. The real driver adapts libs/runtime + libs/image +
-// libs/network; until those land, `unavailableRuntime` rejects every task with a clear reason.
-import type { AssignmentSet, Task } from '@tsstack/model';
+// their task id) and builds a TaskController per task. The real driver is drivers/native-runtime.ts
+// (libs/runtime + libs/image + a network port); tests may inject their own.
+import type { AssignmentSet, HealthStatus, Task } from '@tsstack/model';
 import type { ObservedContainer } from './exec/assignment-reconcile';
 import type { TaskController } from './exec/task-executor';
+
+/** What a controller reports besides state steps: health changes of a running task. */
+export interface TaskHooks {
+  onHealth?(status: HealthStatus, output?: string): void;
+}
 
 export interface ContainerRuntimePort {
   /** Containers this agent's runtime knows, running or not. */
   list(): Promise<ObservedContainer[]>;
   /** A controller for a task; `adoptContainerId` when the container already exists. */
-  controllerFor(task: Task, set: AssignmentSet, adoptContainerId?: string): TaskController;
+  controllerFor(task: Task, set: AssignmentSet, adoptContainerId?: string, hooks?: TaskHooks): TaskController;
   /** Remove a container and what was prepared for it (netns, mounts, cgroup). */
   removeContainer(containerId: string): Promise<void>;
 }

@@ -51,7 +51,11 @@ function errorText(err: unknown): string {
  * Advance `task` by one step. Returns the new status, or the same object when nothing is to be done (the task
  * is terminal, or already at its desired state). Never moves a state backwards.
  */
-export async function doStep(task: Task, ctl: TaskController): Promise<TaskStatus> {
+export async function doStep(
+  task: Task,
+  ctl: TaskController,
+  desiredNow: () => TaskState = () => task.desiredState,
+): Promise<TaskStatus> {
   const status = task.status;
   const state = status.state;
   if (isTerminal(state)) return status;
@@ -89,6 +93,14 @@ export async function doStep(task: Task, ctl: TaskController): Promise<TaskStatu
       }
       case TaskState.Running: {
         const exit = await ctl.wait();
+        // Stopped because the controller asked for it (the agent called shutdown while we waited).
+        if (desiredNow() >= TaskState.Shutdown) {
+          return next(status, TaskState.Shutdown, 'shutdown', {
+            exitCode: exit.exitCode,
+            signal: exit.signal,
+            finishedAt: Date.now(),
+          });
+        }
         const failed = exit.exitCode !== 0 || exit.signal !== undefined || exit.oomKilled === true;
         const extra: Partial<TaskStatus> = {
           exitCode: exit.exitCode,
@@ -124,10 +136,12 @@ export async function runTask(
   ctl: TaskController,
   onStatus: (s: TaskStatus) => void,
   shouldStop: () => boolean = () => false,
+  desiredNow: () => TaskState = () => task.desiredState,
 ): Promise<TaskStatus> {
   let current = task;
   for (;;) {
-    const s = await doStep(current, ctl);
+    current = { ...current, desiredState: desiredNow() };
+    const s = await doStep(current, ctl, desiredNow);
     if (s === current.status) return s;
     onStatus(s);
     current = { ...current, status: s };
