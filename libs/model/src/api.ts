@@ -89,6 +89,11 @@ export interface TaskRow {
   startedAt?: string;
   exitCode?: number;
   error?: string;
+  /** The image of the task's spec copy. */
+  image?: string;
+  /** The service spec version the task was created from. */
+  specVersion?: number;
+  health?: string;
 }
 export interface TaskListResponse {
   tasks: TaskRow[];

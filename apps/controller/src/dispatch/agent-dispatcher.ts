@@ -15,6 +15,7 @@ import type {
   RequestMessage,
   StackSpec,
   Task,
+  TaskStatus,
   VolumeSpec,
 } from '@tsstack/model';
 import { assignmentTasks } from '@tsstack/planner';
@@ -57,6 +58,8 @@ export class AgentDispatcher implements SnapshotConsumer {
   readonly wss = new WebSocket.Server({ noServer: true, maxPayload: 16 * 2 ** 20 });
   private readonly sessions = new Map<string, Session>();
   onChange?: () => void;
+  private readonly held = new Map<string, { nodeId: string; status: TaskStatus }>();
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly store: StateStore,
@@ -68,6 +71,26 @@ export class AgentDispatcher implements SnapshotConsumer {
     this.wss.on('connection', (ws) => this.accept(ws));
   }
 
+  private scheduleRetry(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.flushHeld();
+    }, 500);
+  }
+
+  private async flushHeld(): Promise<void> {
+    for (const [taskId, h] of [...this.held.entries()]) {
+      try {
+        await this.store.reportStatus(taskId, h.nodeId, h.status);
+        if (this.held.get(taskId) === h) this.held.delete(taskId);
+      } catch {
+        this.scheduleRetry();
+        return;
+      }
+    }
+  }
+
   hasSessions(): boolean {
     return this.sessions.size > 0;
   }
@@ -77,6 +100,7 @@ export class AgentDispatcher implements SnapshotConsumer {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retry);
     for (const s of this.sessions.values()) s.ws.terminate();
     this.sessions.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
@@ -215,7 +239,12 @@ export class AgentDispatcher implements SnapshotConsumer {
         break;
       case 'task.status':
         this.metrics.statusReports.inc();
-        await this.store.reportStatus(m.taskId, s.nodeId, m.status);
+        await this.store.reportStatus(m.taskId, s.nodeId, m.status).catch((err: unknown) => {
+          // Redis away: keep the newest report per task and write it when Redis is back.
+          this.held.set(m.taskId, { nodeId: s.nodeId, status: m.status });
+          this.scheduleRetry();
+          throw err;
+        });
         break;
       case 'resync':
         s.needFull = true;

@@ -44,6 +44,9 @@ export function taskRow(t: Task): TaskRow {
     ...(t.status.startedAt ? { startedAt: new Date(t.status.startedAt).toISOString() } : {}),
     ...(t.status.exitCode !== undefined ? { exitCode: t.status.exitCode } : {}),
     ...(t.status.error || t.pendingReason ? { error: t.status.error ?? t.pendingReason } : {}),
+    image: t.spec.image,
+    specVersion: t.specVersion,
+    health: t.status.health,
   };
 }
 

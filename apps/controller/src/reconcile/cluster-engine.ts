@@ -30,6 +30,8 @@ export interface SnapshotConsumer {
 export class ClusterEngine {
   readonly controllerId = randomBytes(6).toString('hex');
   lease?: string;
+  /** When this controller last became leader: nodes get a full timeout from then before being marked down. */
+  private leaderSince = 0;
   private sub?: Redis;
   private timers: NodeJS.Timeout[] = [];
   private pending = false;
@@ -83,6 +85,7 @@ export class ClusterEngine {
       this.lease = undefined; // Redis away: nobody can prove leadership
     }
     if (this.lease !== was) {
+      if (this.lease) this.leaderSince = Date.now();
       this.metrics.leader.set(this.lease ? 1 : 0);
       this.log.info(
         { lease: this.lease, controller: this.controllerId },
