@@ -12,6 +12,7 @@ import * as logsCommand from './commands/logs.command';
 import * as completionCommand from './commands/completion.command';
 import * as eventsCommand from './commands/events.command';
 import * as serviceCommand from './commands/service.command';
+import * as buildCommand from './commands/build.command';
 import * as configCommand from './commands/config.command';
 
 export const VERSION = '0.1.0';
@@ -31,6 +32,7 @@ const REGISTRARS: Registrar[] = [
   eventsCommand,
   serviceCommand,
   configCommand,
+  buildCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
