@@ -174,13 +174,15 @@ export class ClusterEngine {
   ): Promise<void> {
     const fence = this.lease!;
     const now = snap.now;
-    // Node liveness from heartbeats.
-    const changes = nodeLiveness(
-      snap.nodes,
-      snap.hb,
-      now,
-      this.cfg.heartbeatMs * this.cfg.nodeDownAfterMisses,
+    // Node liveness from heartbeats. A new leader (or one back from a Redis outage) cannot know what it
+    // missed: every node that is not already down gets a full timeout from the moment it took the lease.
+    const hb = Object.fromEntries(
+      snap.nodes.map((n) => [
+        n.id,
+        n.status === 'down' ? (snap.hb[n.id] ?? 0) : Math.max(snap.hb[n.id] ?? 0, this.leaderSince),
+      ]),
     );
+    const changes = nodeLiveness(snap.nodes, hb, now, this.cfg.heartbeatMs * this.cfg.nodeDownAfterMisses);
     if (changes.length) {
       const byId = new Map(snap.nodes.map((n) => [n.id, n]));
       const updated = changes.map((c) => {
@@ -188,7 +190,7 @@ export class ClusterEngine {
         return {
           ...n,
           status: c.to,
-          lastHeartbeat: snap.hb[c.id] ?? n.lastHeartbeat,
+          lastHeartbeat: hb[c.id] ?? n.lastHeartbeat,
           version: (n.version ?? 1) + 1,
         };
       });
