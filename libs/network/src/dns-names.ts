@@ -24,10 +24,49 @@ export interface DnsAnswer {
   addresses: string[];
 }
 
-const norm = (name: string) => name.toLowerCase().replace(/\.$/, '');
+const norm = (name: string) => (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+
+interface Entry {
+  address: string;
+  serving: boolean;
+  /** Service and alias answers rotate; task names do not. */
+  rotate: boolean;
+}
+
+/** A network's names, indexed once per change so a query is a few map lookups. */
+interface NetIndex {
+  vips: Map<string, string>;
+  names: Map<string, Entry[]>;
+  tasks: Map<string, Entry[]>;
+}
+
+function push(map: Map<string, Entry[]>, key: string, e: Entry): void {
+  const list = map.get(key);
+  if (list) list.push(e);
+  else map.set(key, [e]);
+}
+
+function indexNetwork(view: DnsNetworkView): NetIndex {
+  const vips = new Map(Object.entries(view.vips).map(([svc, vip]) => [norm(svc), vip]));
+  const names = new Map<string, Entry[]>();
+  const tasks = new Map<string, Entry[]>();
+  for (const ep of view.endpoints) {
+    const svc = norm(ep.service);
+    push(tasks, svc, { address: ep.address, serving: ep.serving, rotate: false });
+    if (!vips.has(svc)) push(names, svc, { address: ep.address, serving: ep.serving, rotate: true });
+    for (const a of ep.aliases)
+      push(names, norm(a), { address: ep.address, serving: ep.serving, rotate: true });
+    push(names, norm(ep.taskName), { address: ep.address, serving: ep.serving, rotate: false });
+    if (norm(ep.taskId) !== norm(ep.taskName)) {
+      push(names, norm(ep.taskId), { address: ep.address, serving: ep.serving, rotate: false });
+    }
+  }
+  return { vips, names, tasks };
+}
 
 export class DnsNames {
   private readonly networks = new Map<string, DnsNetworkView>();
+  private readonly indexes = new Map<string, NetIndex>();
   /** client address -> ids of the networks of the task that owns it. */
   private clients = new Map<string, string[]>();
   private rotation = 0;
@@ -35,19 +74,21 @@ export class DnsNames {
   /** Replaces a network's view (endpoints on every node, with their serving state). */
   setNetwork(view: DnsNetworkView): void {
     this.networks.set(view.id, view);
-    this.reindex();
+    this.indexes.set(view.id, indexNetwork(view));
+    this.reindexClients();
   }
 
   removeNetwork(id: string): void {
     this.networks.delete(id);
-    this.reindex();
+    this.indexes.delete(id);
+    this.reindexClients();
   }
 
   networkIds(): string[] {
     return [...this.networks.keys()];
   }
 
-  private reindex(): void {
+  private reindexClients(): void {
     const byTask = new Map<string, Set<string>>();
     const addrTask = new Map<string, string>();
     for (const net of this.networks.values()) {
@@ -72,35 +113,25 @@ export class DnsNames {
     const nets = this.clients.get(clientAddress);
     if (!nets) return { known: false, addresses: [] };
     const n = norm(name);
-    const views = nets.map((id) => this.networks.get(id)!).filter(Boolean);
     const out = new Set<string>();
     let known = false;
-    if (n.startsWith('tasks.')) {
-      const svc = n.slice('tasks.'.length);
-      for (const v of views)
-        for (const ep of v.endpoints) {
-          if (norm(ep.service) !== svc) continue;
-          known = true;
-          if (ep.serving) out.add(ep.address);
-        }
-      return { known, addresses: [...out].sort() };
-    }
     let rotate = false;
-    for (const v of views) {
-      for (const [svc, vip] of Object.entries(v.vips)) {
-        if (norm(svc) === n) {
-          known = true;
-          out.add(vip);
-        }
-      }
-      for (const ep of v.endpoints) {
-        const isService = norm(ep.service) === n && !Object.keys(v.vips).some((s) => norm(s) === n);
-        const isAlias = ep.aliases.some((a) => norm(a) === n);
-        const isTask = norm(ep.taskName) === n || norm(ep.taskId) === n;
-        if (!isService && !isAlias && !isTask) continue;
+    const tasksOf = n.startsWith('tasks.') ? n.slice('tasks.'.length) : undefined;
+    for (const id of nets) {
+      const ix = this.indexes.get(id);
+      if (!ix) continue;
+      const entries = tasksOf !== undefined ? ix.tasks.get(tasksOf) : ix.names.get(n);
+      const vip = tasksOf === undefined ? ix.vips.get(n) : undefined;
+      if (vip) {
         known = true;
-        if (isService || isAlias) rotate = true;
-        if (ep.serving) out.add(ep.address);
+        out.add(vip);
+      }
+      if (!entries) continue;
+      known = true;
+      for (const e of entries) {
+        if (!e.serving) continue;
+        out.add(e.address);
+        if (e.rotate) rotate = true;
       }
     }
     const addresses = [...out].sort();

@@ -9,9 +9,9 @@ import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { netlink } from './native/net-binding';
 import type { DnsNames } from './dns-names';
+import { buildAnswer, RCODE_NXDOMAIN, readQuestion, TYPE_A, TYPE_ANY } from './dns-wire';
 
 const RCODE_SERVFAIL = 2;
-const RCODE_NXDOMAIN = 3;
 const FORWARD_TIMEOUT_MS = 3000;
 
 /** Nameservers of a resolv.conf (the host's by default). */
@@ -60,9 +60,10 @@ export class DnsServer {
     const tcpFd = await netlink.bindSocket(this.opts.hostNetns, 'tcp', address, this.port);
     const udp = dgram.createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
-      void this.answer(msg, rinfo.address).then((reply) => {
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
-      });
+      const reply = this.answerLocal(msg, rinfo.address);
+      if (!reply) return;
+      if (Buffer.isBuffer(reply)) udp.send(reply, rinfo.port, rinfo.address);
+      else void (reply as Promise<Buffer>).then((r) => udp.send(r, rinfo.port, rinfo.address));
     });
     udp.on('error', () => undefined);
     await new Promise<void>((resolve) => udp.bind({ fd: udpFd }, resolve));
@@ -109,6 +110,27 @@ export class DnsServer {
 
   /** The reply to one query from `client`, or undefined when it cannot be parsed. */
   async answer(msg: Buffer, client: string): Promise<Buffer | undefined> {
+    return this.answerLocal(msg, client);
+  }
+
+  /**
+   * Answers names of ours synchronously (the hot path: no promise, no allocation beyond the reply) and
+   * returns a promise only for questions forwarded upstream.
+   */
+  private answerLocal(msg: Buffer, client: string): Buffer | Promise<Buffer> | undefined {
+    const wq = readQuestion(msg);
+    if (wq) {
+      const local = this.opts.names.resolve(client, wq.name);
+      if (!local.known) return this.forward(msg, wq.id);
+      const isA = wq.type === TYPE_A || wq.type === TYPE_ANY;
+      const addresses = isA ? local.addresses : [];
+      return buildAnswer(msg, wq, addresses, isA && addresses.length === 0);
+    }
+    return this.answerSlow(msg, client);
+  }
+
+  /** Queries the wire fast path does not handle, through dns-packet. */
+  private answerSlow(msg: Buffer, client: string): Buffer | Promise<Buffer> | undefined {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -116,7 +138,7 @@ export class DnsServer {
       return undefined;
     }
     const q = query.questions?.[0];
-    if (!q) return undefined;
+    if (!q || query.type === 'response') return undefined;
     const local = this.opts.names.resolve(client, q.name);
     if (!local.known) return this.forward(msg, query.id ?? 0);
     const rd = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;

@@ -75,6 +75,8 @@ export class NetworkManager {
   private readonly netnsDir: string;
   private queue: Promise<unknown> = Promise.resolve();
   private nftApplied = '';
+  /** Attachments whose kernel work is under way (address reserved, not yet in `state`). */
+  private readonly pending = new Map<string, AttachmentRecord>();
 
   private constructor(private readonly opts: NetworkManagerOptions) {
     this.netnsDir = opts.netnsDir ?? DEFAULT_NETNS_DIR;
@@ -345,42 +347,62 @@ export class NetworkManager {
    * from IPAM (or the one asked/assigned), default route via the first non-internal network, DNS records.
    * Idempotent per (task, network).
    */
-  attachTask(req: AttachRequest): Promise<AttachResult> {
-    return this.serial(async () => {
-      safeTaskId(req.taskId);
+  async attachTask(req: AttachRequest): Promise<AttachResult> {
+    safeTaskId(req.taskId);
+    // 1. under the lock: address and interface name are reserved (and persisted) ...
+    const planned = await this.serial(async () => {
       const n = this.requireNetwork(req.networkId);
-      let a = this.state.attachments.find((x) => x.taskId === req.taskId && x.networkId === req.networkId);
-      if (!a) {
-        const mine = this.state.attachments.filter((x) => x.taskId === req.taskId);
-        const address = this.ipam.allocate(n.id, req.taskId, req.address);
-        a = {
-          taskId: req.taskId,
-          networkId: n.id,
-          netnsPath: req.netnsPath,
-          ifName: `eth${this.nextIfIndex(mine)}`,
-          hostVeth: hostVethName(req.taskId, n.id),
-          address,
-          mac: macForAddress(address),
-          aliases: req.aliases ?? [],
-          service: req.service,
-          stack: req.stack,
-          taskName: req.taskName ?? req.taskId,
-          serving: req.serving ?? true,
-          defaultRoute: !n.internal && !mine.some((x) => x.defaultRoute),
-        };
-        try {
-          await netlink.apply(attachOps(n, a, this.opts.hostNetns));
-        } catch (e) {
-          await netlink.apply(detachOps(a, this.opts.hostNetns)).catch(() => undefined);
-          this.ipam.release(req.taskId, n.id);
-          this.persist();
-          throw e;
-        }
-        this.state.attachments.push(a);
-        this.refreshNames(n.id);
-        await this.applyFirewall();
-        this.persist();
+      const existing = this.state.attachments.find(
+        (x) => x.taskId === req.taskId && x.networkId === req.networkId,
+      );
+      if (existing) return { a: existing, n, done: true };
+      if (this.pending.has(`${req.taskId}/${n.id}`)) {
+        throw new NetworkConfigError([`task ${req.taskId} is already being attached to ${n.id}`]);
       }
+      const mine = [...this.state.attachments, ...this.pending.values()].filter(
+        (x) => x.taskId === req.taskId,
+      );
+      const address = this.ipam.allocate(n.id, req.taskId, req.address);
+      const a: AttachmentRecord = {
+        taskId: req.taskId,
+        networkId: n.id,
+        netnsPath: req.netnsPath,
+        ifName: `eth${this.nextIfIndex(mine)}`,
+        hostVeth: hostVethName(req.taskId, n.id),
+        address,
+        mac: macForAddress(address),
+        aliases: req.aliases ?? [],
+        service: req.service,
+        stack: req.stack,
+        taskName: req.taskName ?? req.taskId,
+        serving: req.serving ?? true,
+        defaultRoute: !n.internal && !mine.some((x) => x.defaultRoute),
+      };
+      this.pending.set(`${req.taskId}/${n.id}`, a);
+      this.persist();
+      return { a, n, done: false };
+    });
+    if (planned.done) return this.attachResult(planned.a);
+    const { a, n } = planned;
+    // 2. ... the kernel work runs outside it, so attaches of different tasks proceed in parallel ...
+    try {
+      await netlink.apply(attachOps(n, a, this.opts.hostNetns));
+    } catch (e) {
+      await netlink.apply(detachOps(a, this.opts.hostNetns)).catch(() => undefined);
+      await this.serial(async () => {
+        this.pending.delete(`${a.taskId}/${n.id}`);
+        this.ipam.release(a.taskId, n.id);
+        this.persist();
+      });
+      throw e;
+    }
+    // 3. ... and the result is recorded, named in DNS and given to the firewall under the lock again.
+    return this.serial(async () => {
+      this.pending.delete(`${a.taskId}/${n.id}`);
+      this.state.attachments.push(a);
+      this.refreshNames(n.id);
+      await this.applyFirewall();
+      this.persist();
       return this.attachResult(a);
     });
   }
@@ -423,6 +445,7 @@ export class NetworkManager {
         await netlink.apply(detachOps(a, this.opts.hostNetns));
         this.ipam.release(taskId, a.networkId);
       }
+      if (!networkId) this.ipam.release(taskId); // also an address reserved by an attach that never finished
       this.state.attachments = this.state.attachments.filter((a) => !gone.includes(a));
       if (!this.state.attachments.some((a) => a.taskId === taskId)) {
         delete this.state.published[taskId];
