@@ -13,6 +13,9 @@ import { createHash } from 'node:crypto';
 import { ImageStore } from '@tsstack/image';
 import { ContainerRuntime } from '@tsstack/runtime';
 import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
+import { managedNetwork } from './drivers/managed-network';
+import { NetworkManager } from '@tsstack/network';
+import { existsSync } from 'node:fs';
 import { ensureSecretsTmpfs, unmountSecretsTmpfs } from './files/file-objects';
 
 export interface AgentOptions {
@@ -25,7 +28,7 @@ export interface AgentOptions {
   cgroupParent?: string;
   /** Inject a runtime driver (tests); default: the native core through libs/runtime. */
   runtime?: ContainerRuntimePort;
-  /** The task network driver; default none (tasks get a namespace with loopback only). */
+  /** The task network driver; default libs/network (bridge/overlay, DNS, ports) with state in the state dir. */
   network?: TaskNetworkPort;
   /** Image store root; default <stateDir>/images. */
   imageRoot?: string;
@@ -44,7 +47,9 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   await state.init();
   await ensureSecretsTmpfs(state.secretsMount);
   await state.record({ kind: 'mount', id: state.secretsMount });
-  const runtime = opts.runtime ?? defaultRuntime(state, opts);
+  const managed = opts.network || opts.runtime ? undefined : managedNetwork(path.join(state.root, 'network'), opts.log, netnsDirOf(state.root)); // prettier-ignore
+  const network = opts.network ?? managed;
+  const runtime = opts.runtime ?? defaultRuntime(state, opts, network);
   const executing = new Map<string, Promise<void>>();
   const controllers = new Map<string, TaskController>();
   const stopping = new Set<string>();
@@ -100,6 +105,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const reconcile = async (set: AssignmentSet) => {
     for (const t of set.tasks) latest.set(t.id, t);
     for (const t of set.tasks) if (executing.has(t.id)) stopExecuting(t);
+    await network?.sync?.(set);
     const observed = await runtime.list();
     const actions = reconcileAssignments(set.tasks, observed, new Set(executing.keys()));
     for (const a of actions) {
@@ -141,6 +147,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   let node;
   try {
     node = await session.start();
+    await managed?.open(node.id, opts.address);
   } catch (err) {
     // Refused: leave no tmpfs behind when this agent owns no containers yet.
     await session.close();
@@ -156,6 +163,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       closed = true;
       await session.close();
       await reconciling;
+      await managed?.close();
       // Containers keep running across agent restarts (a new agent adopts them); executors just detach.
     },
   };
@@ -166,14 +174,23 @@ export function runtimeStateRoot(stateDir: string): string {
   return `/run/tsstack/rt-${createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 12)}`;
 }
 
-function defaultRuntime(state: StateDir, opts: AgentOptions): ContainerRuntimePort {
+/** Task network namespaces of this agent (kept apart from other agents on the same machine). */
+function netnsDirOf(stateDir: string): string {
+  return `${runtimeStateRoot(stateDir)}-netns`;
+}
+
+function defaultRuntime(
+  state: StateDir,
+  opts: AgentOptions,
+  network?: TaskNetworkPort,
+): ContainerRuntimePort {
   return nativeRuntime({
     runtime: new ContainerRuntime({
       stateRoot: runtimeStateRoot(state.root),
       cgroupParent: opts.cgroupParent ?? '/tsstack',
     }),
     images: new ImageStore({ root: opts.imageRoot ?? path.join(state.root, 'images') }),
-    network: opts.network,
+    network,
     dirs: {
       volumesDir: state.volumesDir,
       configsDir: path.join(state.root, 'configs'),
@@ -203,6 +220,13 @@ export async function cleanupAgent(
     });
   // Every container of this agent, recorded or not (a crash can come between create and record).
   for (const c of await rt.list().catch(() => [])) await rt.removeContainer(c.id).catch(() => undefined);
+  // Then every network, namespace, link, DNS listener and nft rule it made.
+  const netState = path.join(stateDir, 'network');
+  if (!runtime && existsSync(netState)) {
+    const net = await NetworkManager.open({ stateDir: netState, netnsDir: netnsDirOf(stateDir) });
+    await net.reconcile({ tasks: [], networks: [] });
+    await net.close();
+  }
   for (const e of ledger.filter((x) => x.kind === 'container')) await rt.removeContainer(e.id);
   for (const e of ledger.filter((x) => x.kind === 'mount')) await unmountSecretsTmpfs(e.id);
   for (const e of ledger.filter((x) => x.kind === 'cgroup')) await fs.rmdir(e.id).catch(() => undefined);

@@ -27,6 +27,8 @@ export interface TaskNetworkPort {
   /** Take the task out of DNS and VIPs before it is stopped. */
   setServing(taskId: string, serving: boolean): Promise<void>;
   detach(taskId: string): Promise<void>;
+  /** Apply the set's networks and ingress ports before its tasks run. */
+  sync?(set: AssignmentSet): Promise<void>;
 }
 
 export interface NativeRuntimeDeps {

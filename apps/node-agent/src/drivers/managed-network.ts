@@ -1,0 +1,88 @@
+// The agent's task network over libs/network: the assignment's networks and ingress ports are applied on
+// every assignment set; each task gets its namespace, one interface per network it is on, its host-mode
+// published ports and a resolv.conf pointing at the embedded DNS. The manager opens once this node's id is
+// known (after the controller's welcome).
+import type { AssignmentSet, Task } from '@tsstack/model';
+import { NetworkManager } from '@tsstack/network';
+import type { TaskNetworkPort } from './native-runtime';
+
+export interface ManagedNetwork extends TaskNetworkPort {
+  /** Opens the manager for this node; until then every call waits. */
+  open(nodeId: string, nodeAddress?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function managedNetwork(
+  stateDir: string,
+  log?: (msg: string) => void,
+  netnsDir?: string,
+): ManagedNetwork {
+  let resolveManager!: (m: NetworkManager) => void;
+  let rejectManager!: (err: unknown) => void;
+  const ready = new Promise<NetworkManager>((resolve, reject) => {
+    resolveManager = resolve;
+    rejectManager = reject;
+  });
+  ready.catch(() => undefined);
+  let opened: NetworkManager | undefined;
+
+  return {
+    async open(nodeId, nodeAddress) {
+      if (opened) return;
+      try {
+        opened = await NetworkManager.open({ stateDir, nodeId, nodeAddress, netnsDir });
+        resolveManager(opened);
+      } catch (err) {
+        rejectManager(err);
+        throw err;
+      }
+    },
+
+    async sync(set: AssignmentSet) {
+      const net = await ready;
+      for (const a of set.networks) await net.applyAssignment(a);
+      await net.setIngress(set.ingress);
+      const wanted = new Set(set.networks.map((n) => n.id));
+      for (const n of net.networks())
+        if (!wanted.has(n.id))
+          await net.removeNetwork(n.id).catch((err: Error) => log?.(`network ${n.id}: ${err.message}`));
+    },
+
+    async attach(task: Task) {
+      const net = await ready;
+      const netnsPath = await net.createTaskNetns(task.id);
+      let resolvConfPath: string | undefined;
+      for (const n of task.networks) {
+        const r = await net.attachTask({
+          taskId: task.id,
+          netnsPath,
+          networkId: n.network,
+          address: n.address || undefined,
+          aliases: n.aliases,
+          service: task.service,
+          stack: task.stack,
+          taskName: `${task.stack}_${task.service}.${task.slot ?? task.nodeId ?? task.id}`,
+          serving: !task.spec.healthcheck,
+        });
+        resolvConfPath ??= r.resolvConfPath;
+      }
+      const hostPorts = task.spec.ports
+        .filter((p) => p.mode === 'host' && p.published)
+        .map((p) => ({ protocol: p.protocol, published: p.published!, target: p.target, hostIp: p.hostIp }));
+      if (hostPorts.length) await net.publishPorts(task.id, hostPorts);
+      return { netnsPath, resolvConfPath };
+    },
+
+    async setServing(taskId, serving) {
+      await (await ready).setServing(taskId, serving);
+    },
+
+    async detach(taskId) {
+      await (await ready).removeTaskNetns(taskId);
+    },
+
+    async close() {
+      await opened?.close();
+    },
+  };
+}
