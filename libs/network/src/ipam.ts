@@ -89,12 +89,8 @@ export class Ipam {
   }
 
   /** Routes of the host minus the ones tsstack's own networks put there. */
-  private foreignRoutes(hostRoutes: string[], exceptId?: string) {
-    const ours = new Set(
-      this.networks()
-        .filter((n) => n.id !== exceptId)
-        .map((n) => n.subnet),
-    );
+  private foreignRoutes(hostRoutes: string[]) {
+    const ours = new Set(this.networks().map((n) => n.subnet));
     return hostRouteCidrs(hostRoutes).filter((r) => !ours.has(formatCidr(r.cidr)));
   }
 
@@ -124,7 +120,7 @@ export class Ipam {
           problems.push(`${at}: subnet ${cfg.subnet} overlaps network ${other.id} (${other.subnet})`);
         }
       }
-      for (const r of this.foreignRoutes(hostRoutes, req.id)) {
+      for (const r of this.foreignRoutes(hostRoutes)) {
         if (cidrsOverlap(subnet, r.cidr)) {
           problems.push(
             `${at}: subnet ${cfg.subnet} collides with the host route ${r.text}; pick another subnet`,
@@ -175,7 +171,7 @@ export class Ipam {
     const cfg = req.ipam[0] ?? {};
     const subnet = cfg.subnet
       ? parseCidr(cfg.subnet)!
-      : this.carve(req.driver as NetworkDriverName, hostRoutes, req.id);
+      : this.carve(req.driver as NetworkDriverName, hostRoutes);
     const gateway = cfg.gateway ?? intToIp(subnet.base + 1);
     const net: IpamNetwork = {
       id: req.id,
@@ -212,10 +208,10 @@ export class Ipam {
     return structuredClone(this.state.networks[id]);
   }
 
-  private carve(driver: NetworkDriverName, hostRoutes: string[], id: string): Cidr {
+  private carve(driver: NetworkDriverName, hostRoutes: string[]): Cidr {
     const taken = [
       ...this.networks().map((n) => parseCidr(n.subnet)!),
-      ...this.foreignRoutes(hostRoutes, id).map((r) => r.cidr),
+      ...this.foreignRoutes(hostRoutes).map((r) => r.cidr),
     ];
     for (const pool of this.pools[driver] ?? []) {
       const base = parseCidr(pool.base)!;

@@ -1,0 +1,79 @@
+import { planFirewall } from './firewall-plan';
+import type { AttachmentRecord, NetworkRecord, NetworkState } from './types';
+
+const net = (id: string, more: Partial<NetworkRecord> = {}): NetworkRecord => ({
+  id,
+  driver: 'overlay',
+  internal: false,
+  subnet: '10.9.0.0/24',
+  gateway: '10.9.0.1',
+  bridge: `br_${id}`,
+  mtu: 1450,
+  vips: {},
+  remote: [],
+  ...more,
+});
+const att = (taskId: string, address: string, service: string, serving = true): AttachmentRecord => ({
+  taskId,
+  networkId: 'o',
+  netnsPath: `/ns/${taskId}`,
+  ifName: 'eth0',
+  hostVeth: `v${taskId}`,
+  address,
+  mac: '',
+  aliases: [],
+  service,
+  stack: 's',
+  taskName: taskId,
+  serving,
+  defaultRoute: true,
+});
+const remote = (address: string, serving = true) => ({
+  taskId: address,
+  taskName: address,
+  service: 'web',
+  aliases: [],
+  address,
+  mac: '',
+  nodeId: 'n2',
+  nodeAddress: '192.0.2.12',
+  serving,
+});
+
+describe('planFirewall', () => {
+  const state: NetworkState = {
+    version: 1,
+    ipam: { version: 1, networks: {} },
+    networks: {
+      o: net('o', {
+        vips: { web: '10.9.0.100' },
+        lbAddress: '10.9.0.250',
+        remote: [remote('10.9.0.7'), remote('10.9.0.8', false)],
+      }),
+    },
+    attachments: [att('w1', '10.9.0.5', 'web'), att('w2', '10.9.0.6', 'web', false)],
+    published: { w1: [{ protocol: 'tcp', published: 8080, target: 80 }] },
+    ingress: [
+      { stack: 's', service: 'web', published: 9000, target: 80, protocol: 'tcp', localOnly: false },
+      { stack: 's', service: 'web', published: 9001, target: 80, protocol: 'tcp', localOnly: true },
+    ],
+  };
+
+  it('sends host ports to the task, ingress and VIPs to serving tasks (local only when asked)', () => {
+    const plan = planFirewall(state, 'n1');
+    expect(plan.ports).toEqual([
+      { protocol: 'tcp', published: 8080, target: 80, hostIp: undefined, backends: ['10.9.0.5'] },
+      { protocol: 'tcp', published: 9000, target: 80, backends: ['10.9.0.5', '10.9.0.7'] },
+      { protocol: 'tcp', published: 9001, target: 80, backends: ['10.9.0.5'] },
+    ]);
+    expect(plan.vips).toEqual([{ vip: '10.9.0.100', backends: ['10.9.0.5', '10.9.0.7'] }]);
+    expect(plan.networks[0].remoteAddresses).toEqual(['10.9.0.7']);
+  });
+
+  it('reaches remote tasks only through a node address on the network', () => {
+    const noLb = { ...state, networks: { o: { ...state.networks.o, lbAddress: undefined } } };
+    const plan = planFirewall(noLb, 'n1');
+    expect(plan.vips[0].backends).toEqual(['10.9.0.5']);
+    expect(plan.networks[0].remoteAddresses).toEqual([]);
+  });
+});
