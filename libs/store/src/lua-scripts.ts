@@ -51,37 +51,48 @@ return {0}
 `;
 
 /**
- * status(prefix, taskId, nodeId, statusJson, state, health, now, maxlen) -> {code, oldState}
- * code 0 applied | -1 no such task | -3 task not on this node | -4 older than what is stored.
- * Appends task.state (state moved) or task.health (health moved) events.
+ * status(prefix, reports JSON, now, maxlen, state names JSON) -> one code per report:
+ * 0 applied | -1 no such task | -3 task not on this node | -4 older than what is stored.
+ * reports: [{id, n, s, st, h}] (s = status JSON, st = state number, h = health), applied in order.
+ * Appends task.state (state moved) or task.health (health moved) events; one notify for the batch.
  */
 export const STATUS_LUA = `
 local pre = ARGV[1]
-local k = pre .. 'task:' .. ARGV[2]
-local f = redis.call('HMGET', k, 'n', 'st', 'h', 'stack', 'svc')
-if not f[1] then return {-1, 0} end
-if f[1] ~= ARGV[3] then return {-3, 0} end
-local cur = tonumber(f[2] or '-1')
-local st = tonumber(ARGV[5])
-if st < cur then return {-4, cur} end
-redis.call('HSET', k, 's', ARGV[4], 'st', st, 'h', ARGV[6])
-local names = cjson.decode(ARGV[9])
-local ev = nil
-if st ~= cur then
-  local status = cjson.decode(ARGV[4])
-  local msg = status.message
-  if status.error and status.error ~= cjson.null then msg = status.error end
-  ev = {time = tonumber(ARGV[7]), type = 'task.state', stack = f[4], service = f[5], task = ARGV[2], node = ARGV[3],
-        from = names[tostring(cur)], to = names[tostring(st)], message = msg}
-elseif f[3] ~= ARGV[6] then
-  ev = {time = tonumber(ARGV[7]), type = 'task.health', stack = f[4], service = f[5], task = ARGV[2], node = ARGV[3],
-        from = f[3], to = ARGV[6]}
+local reports = cjson.decode(ARGV[2])
+local names = cjson.decode(ARGV[5])
+local out = {}
+local changed = false
+for i, r in ipairs(reports) do
+  local k = pre .. 'task:' .. r.id
+  local f = redis.call('HMGET', k, 'n', 'st', 'h', 'stack', 'svc')
+  if not f[1] then out[i] = -1
+  elseif f[1] ~= r.n then out[i] = -3
+  else
+    local cur = tonumber(f[2] or '-1')
+    if r.st < cur then out[i] = -4
+    else
+      redis.call('HSET', k, 's', r.s, 'st', r.st, 'h', r.h)
+      out[i] = 0
+      local ev = nil
+      if r.st ~= cur then
+        local status = cjson.decode(r.s)
+        local msg = status.message
+        if status.error and status.error ~= cjson.null then msg = status.error end
+        ev = {time = tonumber(ARGV[3]), type = 'task.state', stack = f[4], service = f[5], task = r.id, node = r.n,
+              from = names[tostring(cur)], to = names[tostring(r.st)], message = msg}
+      elseif f[3] ~= r.h then
+        ev = {time = tonumber(ARGV[3]), type = 'task.health', stack = f[4], service = f[5], task = r.id, node = r.n,
+              from = f[3], to = r.h}
+      end
+      if ev then
+        redis.call('XADD', pre .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'e', cjson.encode(ev))
+        changed = true
+      end
+    end
+  end
 end
-if ev then
-  redis.call('XADD', pre .. 'events', 'MAXLEN', '~', ARGV[8], '*', 'e', cjson.encode(ev))
-  redis.call('PUBLISH', pre .. 'notify', '1')
-end
-return {0, cur}
+if changed then redis.call('PUBLISH', pre .. 'notify', '1') end
+return out
 `;
 
 /** lease(prefix, controllerId, leaseMs) -> the lease value "<id>#<epoch>" when held (taken or renewed), or nil. */

@@ -19,6 +19,7 @@ import type { EventInput, NodeRecord, ServiceRecord, StackRecord } from './recor
 import { storeError } from './redis-connect';
 
 export type RecordKind = 'stack' | 'service' | 'node';
+export type StatusResult = 'applied' | 'unknown' | 'foreign' | 'stale';
 
 /** One atomic write. `expect` lists the versions the writer read (0 = must not exist). */
 export interface Mutation {
@@ -54,7 +55,7 @@ const STATE_NAMES = JSON.stringify(
 
 type Scripted = Redis & {
   tsApply(prefix: string, payload: string): Promise<[number, number?]>;
-  tsStatus(...args: string[]): Promise<[number, number]>;
+  tsStatus(...args: string[]): Promise<number[]>;
   tsLease(prefix: string, id: string, ms: string): Promise<string | null>;
   tsRelease(prefix: string, value: string): Promise<number>;
 };
@@ -178,21 +179,35 @@ export class StateStore {
     nodeId: string,
     status: TaskStatus,
     now = Date.now(),
-  ): Promise<'applied' | 'unknown' | 'foreign' | 'stale'> {
-    const [code] = await this.guard(() =>
+  ): Promise<StatusResult> {
+    return (await this.reportStatuses([{ taskId, nodeId, status }], now))[0]!;
+  }
+
+  /** Many status reports in one atomic step, applied in order (each with its own event). */
+  async reportStatuses(
+    reports: Array<{ taskId: string; nodeId: string; status: TaskStatus }>,
+    now = Date.now(),
+  ): Promise<StatusResult[]> {
+    if (reports.length === 0) return [];
+    const payload = reports.map((r) => ({
+      id: r.taskId,
+      n: r.nodeId,
+      s: JSON.stringify(r.status),
+      st: r.status.state,
+      h: r.status.health ?? 'none',
+    }));
+    const codes = await this.guard(() =>
       this.r.tsStatus(
         this.prefix,
-        taskId,
-        nodeId,
-        JSON.stringify(status),
-        String(status.state),
-        status.health ?? 'none',
+        JSON.stringify(payload),
         String(now),
         String(this.eventsMaxLen),
         STATE_NAMES,
       ),
     );
-    return code === 0 ? 'applied' : code === -1 ? 'unknown' : code === -3 ? 'foreign' : 'stale';
+    return codes.map((code) =>
+      code === 0 ? 'applied' : code === -1 ? 'unknown' : code === -3 ? 'foreign' : 'stale',
+    );
   }
 
   async heartbeat(nodeId: string, now = Date.now()): Promise<void> {

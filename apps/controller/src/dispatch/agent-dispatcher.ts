@@ -49,16 +49,17 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** What the agent cares about changed: the controller bumps updatedAt on every write of a task. */
 function fingerprint(t: Task): string {
-  const { status: _s, ...rest } = t;
-  return JSON.stringify(rest);
+  return `${t.updatedAt}|${t.desiredState}|${t.nodeId ?? ''}`;
 }
 
 export class AgentDispatcher implements SnapshotConsumer {
   readonly wss = new WebSocket.Server({ noServer: true, maxPayload: 16 * 2 ** 20 });
   private readonly sessions = new Map<string, Session>();
   onChange?: () => void;
-  private readonly held = new Map<string, { nodeId: string; status: TaskStatus }>();
+  private readonly held: Array<{ nodeId: string; taskId: string; status: TaskStatus }> = [];
+  private flushing = false;
   private retry?: NodeJS.Timeout;
 
   constructor(
@@ -71,23 +72,35 @@ export class AgentDispatcher implements SnapshotConsumer {
     this.wss.on('connection', (ws) => this.accept(ws));
   }
 
-  private scheduleRetry(): void {
-    if (this.retry) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.flushHeld();
-    }, 500);
+  /**
+   * Status reports are written in batches (one atomic script call per turn of the event loop, every report
+   * kept in order so each state change still gets its event). While Redis is away they are held and written
+   * when it is back.
+   */
+  private queueStatus(nodeId: string, taskId: string, status: TaskStatus): void {
+    this.held.push({ nodeId, taskId, status });
+    if (!this.flushing && !this.retry) this.retry = setTimeout(() => void this.flushHeld(), 0);
   }
 
   private async flushHeld(): Promise<void> {
-    for (const [taskId, h] of [...this.held.entries()]) {
-      try {
-        await this.store.reportStatus(taskId, h.nodeId, h.status);
-        if (this.held.get(taskId) === h) this.held.delete(taskId);
-      } catch {
-        this.scheduleRetry();
-        return;
+    this.retry = undefined;
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.held.length) {
+        const batch = this.held.slice(0, 2000);
+        try {
+          await this.store.reportStatuses(batch);
+          this.held.splice(0, batch.length);
+        } catch (err) {
+          this.log.debug({ err: (err as Error).message, held: this.held.length }, 'status reports held');
+          if (this.held.length > 100_000) this.held.splice(0, this.held.length - 100_000);
+          this.retry = setTimeout(() => void this.flushHeld(), 500);
+          return;
+        }
       }
+    } finally {
+      this.flushing = false;
     }
   }
 
@@ -239,12 +252,7 @@ export class AgentDispatcher implements SnapshotConsumer {
         break;
       case 'task.status':
         this.metrics.statusReports.inc();
-        await this.store.reportStatus(m.taskId, s.nodeId, m.status).catch((err: unknown) => {
-          // Redis away: keep the newest report per task and write it when Redis is back.
-          this.held.set(m.taskId, { nodeId: s.nodeId, status: m.status });
-          this.scheduleRetry();
-          throw err;
-        });
+        this.queueStatus(s.nodeId, m.taskId, m.status);
         break;
       case 'resync':
         s.needFull = true;
