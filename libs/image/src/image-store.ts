@@ -43,6 +43,8 @@ export interface ImageStoreOptions {
 
 export interface PullOptions {
   platform?: Platform;
+  /** Unpack each layer into its snapshot as soon as its blob is in (overlaps download and unpack). */
+  unpack?: boolean;
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -212,22 +214,36 @@ export class ImageStore {
     }
     const manifest = doc as OciManifest;
     const manifestDigest = pending[pending.length - 1][1];
-    // Layers download in parallel (at most PARALLEL_DOWNLOADS at a time), each verified on its own.
-    const todo = [manifest.config, ...manifest.layers].filter((b) => !this.blobs.has(b.digest));
+    // The config first (it names the diff ids), then the layers in parallel (at most PARALLEL_DOWNLOADS
+    // at a time), each verified on its own and, with `unpack`, unpacked as soon as it is in.
+    if (!this.blobs.has(manifest.config.digest))
+      await this.downloadBlob(client, r.repository, manifest.config, progress);
+    const layers = opts.unpack ? this.layersFrom(manifest) : [];
+    const unpacks: Array<Promise<unknown>> = [];
+    const afterBlob = (i: number): void => {
+      if (opts.unpack) unpacks.push(this.snapshots.ensureOne(layers, i));
+    };
+    const todo = manifest.layers.map((l, i) => [l, i] as const);
     let failed = false;
     const workers = Array.from({ length: Math.min(PARALLEL_DOWNLOADS, todo.length) }, async () => {
-      for (let blob = todo.shift(); blob && !failed; blob = todo.shift()) {
-        progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
-        await this.downloadBlob(client, r.repository, blob, progress).catch((e: unknown) => {
-          failed = true;
-          throw e;
-        });
+      for (let job = todo.shift(); job && !failed; job = todo.shift()) {
+        const [blob, i] = job;
+        if (!this.blobs.has(blob.digest)) {
+          progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
+          await this.downloadBlob(client, r.repository, blob, progress).catch((e: unknown) => {
+            failed = true;
+            throw e;
+          });
+        }
+        afterBlob(i);
       }
     });
     // Wait for every worker, so no temp file is still being written when the error surfaces.
-    const results = await Promise.allSettled(workers);
-    const bad = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    const results = await Promise.allSettled([...workers]);
+    const settled = await Promise.allSettled(unpacks);
+    const bad = [...results, ...settled].find((x): x is PromiseRejectedResult => x.status === 'rejected');
     if (bad) throw bad.reason;
+    if (opts.unpack) await this.snapshots.ensure(layers);
     // Manifests last: an image is visible only once all its content is present and verified.
     for (const [buf, dg] of pending) this.blobs.writeBuffer(buf, dg);
     const reference = r.canonical;
@@ -470,7 +486,10 @@ export class ImageStore {
   // ---- rootfs -----------------------------------------------------------------------------------------
   /** The layers of an image with their diff ids (from the config; the blob digest when it names none). */
   private layersOf(manifestDigest: string): LayerToUnpack[] {
-    const manifest = JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest;
+    return this.layersFrom(JSON.parse(this.blobs.read(manifestDigest).toString()) as OciManifest);
+  }
+
+  private layersFrom(manifest: OciManifest): LayerToUnpack[] {
     const cfg = JSON.parse(this.blobs.read(manifest.config.digest).toString()) as {
       rootfs?: { diff_ids?: string[] };
     };

@@ -73,6 +73,25 @@ export class SnapshotStore {
     return dirs;
   }
 
+  /**
+   * Unpacks layer `i` alone (its lowers may not exist yet). A layer that hardlinks into a lower one is
+   * left for a later ensure(), which redoes it once the lowers exist. Resolves true when the snapshot exists.
+   */
+  async ensureOne(layers: LayerToUnpack[], i: number): Promise<boolean> {
+    const ids = chainIds(layers.slice(0, i + 1).map((l) => l.diffId));
+    const lowers = ids
+      .slice(0, i)
+      .map((c) => this.path(c))
+      .reverse();
+    try {
+      await this.unpackOne(ids[i], layers[i], lowers);
+      return true;
+    } catch (e) {
+      if (MISSING_LINK.test((e as Error).message)) return false;
+      throw e;
+    }
+  }
+
   private unpackOne(chainId: string, layer: LayerToUnpack, lowerDirs: string[]): Promise<void> {
     const dst = this.path(chainId);
     const inflight = this.running.get(dst);

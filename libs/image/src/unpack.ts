@@ -51,6 +51,9 @@ function decompressed(file: string): { stream: Readable; done: Promise<void> } {
   return { stream: fs.createReadStream(file), done: Promise.resolve() };
 }
 
+const PARALLEL_WRITES = 8;
+const SMALL_FILE = 256 << 10;
+
 function removeAll(p: string): void {
   fs.rmSync(p, { recursive: true, force: true });
 }
@@ -106,6 +109,50 @@ export async function applyLayer(
     },
   });
 
+  // Resolved parent dirs, valid until something that can change resolution (a symlink, a removal) happens.
+  const dirCache = new Map<string, string>();
+  const resolve = (rel: string): string => {
+    const i = rel.lastIndexOf('/');
+    if (i < 0) return resolveInRoot(root, rel);
+    const dirRel = rel.slice(0, i);
+    let dir = dirCache.get(dirRel);
+    if (!dir) {
+      dir = path.dirname(resolveInRoot(root, `${dirRel}/x`));
+      fs.mkdirSync(dir, { recursive: true });
+      dirCache.set(dirRel, dir);
+    }
+    return path.join(dir, rel.slice(i + 1));
+  };
+
+  // Small files are written on the thread pool, several at once, while the tar keeps being read: creating
+  // files is what costs most in layers of many small files. Anything that removes, links or lists paths
+  // first waits for every write in flight (drain), so the order of effects stays the tar's order.
+  const inflight = new Set<Promise<void>>();
+  let writeError: unknown;
+  const drain = async (): Promise<void> => {
+    await Promise.all(inflight);
+    if (writeError) throw writeError;
+  };
+  const writeSmall = async (dst: string, data: Buffer, header: tar.Header, mode: number): Promise<void> => {
+    while (inflight.size >= PARALLEL_WRITES) await Promise.race(inflight);
+    if (writeError) throw writeError;
+    const p = (async () => {
+      const fh = await fs.promises.open(dst, 'w', mode);
+      try {
+        await fh.write(data);
+        await fh.chown(header.uid ?? 0, header.gid ?? 0);
+        await fh.chmod(mode);
+        const mtime = header.mtime ?? new Date(0);
+        await fh.utimes(mtime, mtime);
+      } finally {
+        await fh.close();
+      }
+    })()
+      .catch((e: unknown) => void (writeError ??= e))
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+
   const handle = async (header: tar.Header, body: Readable): Promise<void> => {
     const rel = cleanEntryName(header.name);
     const base = path.posix.basename(rel);
@@ -118,6 +165,7 @@ export async function applyLayer(
       body.resume();
       return;
     }
+    if (base.startsWith('.wh.') || header.type === 'link') await drain();
     if (base === '.wh..wh..opq') {
       const dir = resolveInRoot(root, dirRel);
       if (fs.existsSync(dir)) {
@@ -125,6 +173,7 @@ export async function applyLayer(
           const childRel = dirRel ? `${dirRel}/${child}` : child;
           if (!written.has(childRel)) removeAll(path.join(dir, child));
         }
+        dirCache.clear();
       }
       body.resume();
       return;
@@ -132,6 +181,7 @@ export async function applyLayer(
     if (base.startsWith('.wh.')) {
       const victim = resolveInRoot(root, (dirRel ? dirRel + '/' : '') + base.slice(4));
       removeAll(victim);
+      dirCache.clear();
       body.resume();
       return;
     }
@@ -139,10 +189,13 @@ export async function applyLayer(
       body.resume();
       return;
     }
-    const dst = resolveInRoot(root, rel);
-    fs.mkdirSync(path.dirname(dst), { recursive: true });
+    const dst = resolve(rel);
     const existing = lstatOrUndef(dst);
-    if (existing && !(existing.isDirectory() && header.type === 'directory')) removeAll(dst);
+    if (existing && !(existing.isDirectory() && header.type === 'directory')) {
+      await drain();
+      removeAll(dst);
+      dirCache.clear();
+    }
     written.add(rel);
     const mode = (header.mode ?? 0o644) & 0o7777;
     switch (header.type) {
@@ -150,11 +203,30 @@ export async function applyLayer(
         if (!existing?.isDirectory()) fs.mkdirSync(dst);
         break;
       case 'file':
-      case 'contiguous-file':
-        await pipeline(body, fs.createWriteStream(dst, { mode }));
+      case 'contiguous-file': {
+        if ((header.size ?? 0) <= SMALL_FILE) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of body) chunks.push(chunk as Buffer);
+          await writeSmall(dst, Buffer.concat(chunks), header, mode);
+          break;
+        }
+        // Synchronous writes through one fd: far fewer thread-pool round trips than a write stream, which
+        // dominate layers of many small files. Owner before mode (chown clears set-id bits).
+        const fd = fs.openSync(dst, 'w', mode);
+        try {
+          for await (const chunk of body) fs.writeSync(fd, chunk as Buffer);
+          fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+          fs.fchmodSync(fd, mode);
+          const mtime = header.mtime ?? new Date(0);
+          fs.futimesSync(fd, mtime, mtime);
+        } finally {
+          fs.closeSync(fd);
+        }
         break;
+      }
       case 'symlink':
         fs.symlinkSync(header.linkname ?? '', dst);
+        dirCache.clear();
         break;
       case 'link': {
         const linkRel = cleanEntryName(header.linkname ?? '');
@@ -208,7 +280,7 @@ export async function applyLayer(
           value: Buffer.from(v, 'utf8').toString('base64'),
         });
     }
-    if (header.type !== 'link') {
+    if (header.type !== 'link' && header.type !== 'file' && header.type !== 'contiguous-file') {
       fs.lchownSync(dst, header.uid ?? 0, header.gid ?? 0);
       if (header.type !== 'symlink') fs.chmodSync(dst, mode);
       const mtime = header.mtime ?? new Date(0);
@@ -223,7 +295,12 @@ export async function applyLayer(
       (e: unknown) => next(e as Error),
     );
   });
-  await Promise.all([pipeline(stream, tap, extract), done]);
+  try {
+    await Promise.all([pipeline(stream, tap, extract), done]);
+  } finally {
+    await Promise.allSettled(inflight);
+  }
+  if (writeError) throw writeError;
   if (opts.diffId) {
     const actual = 'sha256:' + hash.digest('hex');
     if (actual !== opts.diffId)
