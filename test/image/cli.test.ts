@@ -67,3 +67,35 @@ test('import, ls, inspect, login, push, pull, export, rm, prune', async () => {
   await run('image', 'rm', `${reg.host}/cli/bb:1`, ...other);
   expect(await run('image', 'prune', ...other)).toMatch(/removed 3 blobs/);
 });
+
+test('build: -t, -f, --build-arg, --label, --target, then ls shows the image', async () => {
+  const root = ['--root', path.join(tmp, 'build-store')];
+  await run('image', 'import', bb.ociLayout, bb.reference, ...root);
+  const ctx = path.join(tmp, 'ctx');
+  fs.mkdirSync(path.join(ctx, 'docker'), { recursive: true });
+  fs.writeFileSync(path.join(ctx, 'msg'), 'hello');
+  fs.writeFileSync(
+    path.join(ctx, 'docker', 'app.Dockerfile'),
+    `FROM ${bb.reference} AS base\nARG WHO=nobody\nCOPY msg /msg\nENV WHO=$WHO\nFROM base AS final\nCMD ["cat", "/msg"]\n`,
+  );
+  const out = await run(
+    'build',
+    ctx,
+    '-t',
+    'cli/built:1',
+    '-f',
+    'docker/app.Dockerfile',
+    '--build-arg',
+    'WHO=cli',
+    '--label',
+    'team=x',
+    '--target',
+    'final',
+    ...root,
+  );
+  expect(out).toMatch(/^docker\.io\/cli\/built:1 sha256:[a-f0-9]{64}$/);
+  const img = JSON.parse(await run('image', 'inspect', 'cli/built:1', ...root));
+  expect(img.config).toMatchObject({ Cmd: ['cat', '/msg'], Labels: { team: 'x' } });
+  expect(img.config.Env).toContain('WHO=cli');
+  expect(await run('image', 'ls', ...root)).toContain('docker.io/cli/built:1');
+});
