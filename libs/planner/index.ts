@@ -13,7 +13,7 @@ export type {
   ServiceState,
   UpdateProgress,
 } from './src/cluster-types';
-export { DEFAULT_HISTORY_LIMIT, planCluster } from './src/orchestrator';
+export { DEFAULT_HISTORY_LIMIT, planCluster, taskNetworks } from './src/orchestrator';
 export { isOutdatedSlot, stepUpdate, updateConfigOf } from './src/rolling-update';
 export type { UpdateOps, UpdateSlot } from './src/rolling-update';
 export {

@@ -3,6 +3,7 @@
 // events resumed with no gap and no duplicate, 401 without a token.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import WebSocket from 'ws';
 import { requireCommand } from '@tsstack/testkit';
 import type { TaskRow, TsstackEvent } from '@tsstack/model';
 import { FakeAgent } from './fake-agent';
@@ -134,5 +135,78 @@ describe('controller with fake agents (embedded redis-server)', () => {
     );
     second.close();
     all.close();
+  });
+
+  it('global services run one task per node; networks and task addresses reach the agents', async () => {
+    const dep = await c.api('PUT', '/v1/stacks/g', {
+      stack: {
+        services: {
+          mon: { image: 'mon', deploy: { mode: 'global' }, networks: { back: { aliases: ['m'] } } },
+        },
+        networks: {
+          back: {
+            name: 'back',
+            driver: 'bridge',
+            internal: false,
+            attachable: false,
+            external: false,
+            ipam: [],
+            labels: {},
+            driverOpts: {},
+          },
+        },
+      },
+    });
+    expect(dep).toMatchObject({ status: 200 });
+    await waitFor('3 global tasks', async () => (await running('g')).length === 3);
+    expect(new Set((await running('g')).map((t) => t.node)).size).toBe(3);
+    const a = agents[0]!;
+    await waitFor('network assignment', async () => a.set.networks.some((n) => n.id === 'g_back'));
+    const t = a.set.tasks.find((x) => x.stack === 'g')!;
+    expect(t.networks).toEqual([{ network: 'g_back', address: '', aliases: ['mon', 'm'] }]);
+  });
+
+  it('relays logs (NDJSON) and exec to the agent, serves /metrics with the token', async () => {
+    const logs = await c.api<string>('GET', '/v1/services/web/api/logs?tail=10');
+    expect(logs.status).toBe(200);
+    const lines = String(logs.body)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { task: string; line: string });
+    expect(lines.length).toBeGreaterThanOrEqual((await running('web')).length); // stopped tasks too
+    expect(lines[0]!.line).toMatch(/^log of /);
+    const task = (await running('web'))[0]!.task;
+    const ws = new WebSocket(
+      `${c.url.replace('http', 'ws')}/v1/exec?task=${task}&cmd=${encodeURIComponent('["echo","hi"]')}`,
+      {
+        headers: { authorization: `Bearer ${c.token}` },
+      },
+    );
+    const msg = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (d) => resolve(String(d)));
+      ws.once('error', reject);
+    });
+    expect(JSON.parse(msg)).toMatchObject({ done: true });
+    ws.terminate();
+    const m = await c.api<string>('GET', '/metrics');
+    expect(m.status).toBe(200);
+    expect(String(m.body)).toMatch(/tsstack_controller_leader 1/);
+    expect(String(m.body)).toMatch(/tsstack_controller_agents_connected 3/);
+    expect((await c.api('GET', '/metrics', undefined, null)).status).toBe(401);
+    const doc = await c.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/docs-json');
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/stacks/{name}', '/v1/tasks']));
+    expect((await c.api('GET', '/docs-json', undefined, null)).status).toBe(401);
+  });
+
+  it('an agent reconnecting with its credential is the same node and gets a full set again', async () => {
+    const a = agents[1]!;
+    const id = a.nodeId;
+    const fulls = a.fulls.length;
+    a.kill();
+    await a.connect();
+    expect(a.nodeId).toBe(id);
+    await waitFor('full set', async () => a.fulls.length > fulls);
+    expect((await c.api<unknown[]>('GET', '/v1/nodes')).body).toHaveLength(3);
   });
 });

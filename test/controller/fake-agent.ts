@@ -100,10 +100,15 @@ export class FakeAgent {
             return;
           }
           const rm = new Set([...m.removeTasks, ...m.upsertTasks.map((t) => t.id)]);
+          const rmN = new Set([...m.removeNetworks, ...m.upsertNetworks.map((n) => n.id)]);
           this.set = {
             ...this.set,
             version: m.version,
             tasks: this.set.tasks.filter((t) => !rm.has(t.id)).concat(m.upsertTasks),
+            networks: this.set.networks.filter((n) => !rmN.has(n.id)).concat(m.upsertNetworks),
+            volumes: m.volumes ?? this.set.volumes,
+            configs: m.configs ?? this.set.configs,
+            secrets: m.secrets ?? this.set.secrets,
           };
           this.act();
         } else if (m.type === 'request') {

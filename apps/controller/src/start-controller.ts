@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import pino from 'pino';
 import { StateStore, connectRedis, startRedisServer, type RedisServerHandle } from '@tsstack/store';
 import { parseConfig, type ControllerOptions } from './config/controller-config';
@@ -42,7 +43,8 @@ async function writeSecretFile(file: string, value: string): Promise<void> {
 
 export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
   const cfg = parseConfig(opts);
-  const log = pino({ name: 'tsstack-controller', level: cfg.logLevel });
+  // Logs go to stderr: stdout stays for what the command prints.
+  const log = pino({ name: 'tsstack-controller', level: cfg.logLevel }, pino.destination(2));
   const ctlDir = path.join(cfg.dataDir, 'controller');
   await fs.mkdir(ctlDir, { recursive: true, mode: 0o700 });
   const cleanups: Array<() => Promise<void>> = [];
@@ -142,7 +144,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
 /** OpenAPI description at /docs (best effort: the API works without it). */
 async function mountOpenApi(app: NestExpressApplication): Promise<void> {
   try {
-    const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
     const doc = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

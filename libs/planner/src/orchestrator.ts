@@ -84,7 +84,7 @@ class Work {
         at.nodeId && !(extra.notBefore !== undefined && extra.notBefore > now)
           ? { state: TaskState.Assigned, message: 'assigned', health: 'none', timestamp: now }
           : { state: TaskState.Pending, message: 'pending', health: 'none', timestamp: now },
-      networks: [],
+      networks: taskNetworks(svc),
       createdAt: now,
       updatedAt: now,
       restartAttempt: 0,
@@ -122,6 +122,20 @@ class Work {
   tasksOf(key: string): Task[] {
     return [...(this.byService.get(key) ?? [])].map((id) => this.tasks.get(id)!).filter(Boolean);
   }
+}
+
+/**
+ * The networks a new task joins: `<stack>_<network>` for each network of its service, with the service name
+ * and the Compose aliases as DNS names; a fixed ipv4_address is passed on, otherwise the network allocates.
+ */
+export function taskNetworks(svc: ServiceState): Task['networks'] {
+  return Object.entries(svc.spec.networks ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, att]) => ({
+      network: `${svc.stack}_${name}`,
+      address: att?.ipv4Address ?? '',
+      aliases: [svc.name, ...(att?.aliases ?? []).filter((x) => x !== svc.name)],
+    }));
 }
 
 /** Nodes a global service runs on: ready, active, constraints met. */

@@ -12,6 +12,7 @@ import type {
   ControllerMessage,
   FileObjectSpec,
   HelloMessage,
+  NetworkAssignment,
   RequestMessage,
   StackSpec,
   Task,
@@ -34,6 +35,7 @@ interface Session {
   /** Fingerprint of each task last sent. */
   sent: Map<string, string>;
   sentExtras: string;
+  sentNetworks: Map<string, string>;
   /** No full set sent yet (welcome done, first refresh pending). */
   needFull: boolean;
   requests: Map<string, Reply>;
@@ -233,6 +235,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       version: 0,
       sent: new Map(),
       sentExtras: '',
+      sentNetworks: new Map(),
       needFull: true,
       requests: new Map(),
     };
@@ -308,6 +311,32 @@ export class AgentDispatcher implements SnapshotConsumer {
     for (const s of this.sessions.values()) this.push(s, snap);
   }
 
+  /**
+   * The networks the node's tasks are on, from their stacks. Bridge networks are local to the node (its own
+   * IPAM picks subnet and addresses); overlay address management in the controller is not built yet, so
+   * overlay networks go out without a subnet and the agent refuses them with its own message.
+   */
+  private networks(tasks: Task[], stacks: Map<string, StackSpec>): NetworkAssignment[] {
+    const ids = new Set(tasks.flatMap((t) => t.networks.map((n) => n.network)));
+    const out: NetworkAssignment[] = [];
+    for (const id of [...ids].sort()) {
+      const t = tasks.find((x) => x.networks.some((n) => n.network === id))!;
+      const name = id.slice(t.stack.length + 1);
+      const spec = stacks.get(t.stack)?.networks?.[name] ?? {
+        name,
+        driver: 'bridge' as const,
+        internal: false,
+        attachable: false,
+        external: false,
+        ipam: [],
+        labels: {},
+        driverOpts: {},
+      };
+      out.push({ id, stack: t.stack, spec, subnet: '', gateway: '', vips: {}, endpoints: [] });
+    }
+    return out;
+  }
+
   private extras(tasks: Task[], stacks: Map<string, StackSpec>) {
     const volumes: VolumeSpec[] = [];
     const configs: Record<string, FileObjectSpec> = {};
@@ -325,13 +354,16 @@ export class AgentDispatcher implements SnapshotConsumer {
   private push(s: Session, snap: Snapshot): void {
     const tasks = assignmentTasks(snap.tasks, s.nodeId, snap.now, this.cfg.dropStoppingAfterMs);
     const extras = this.extras(tasks, snap.stacks);
+    const networks = this.networks(tasks, snap.stacks);
     const extrasJson = JSON.stringify(extras);
+    const netJson = new Map(networks.map((n) => [n.id, JSON.stringify(n)]));
     if (s.needFull) {
       s.needFull = false;
       s.version += 1;
       s.sent = new Map(tasks.map((t) => [t.id, fingerprint(t)]));
       s.sentExtras = extrasJson;
-      const set: AssignmentSet = { version: s.version, tasks, networks: [], ingress: [], ...extras };
+      s.sentNetworks = netJson;
+      const set: AssignmentSet = { version: s.version, tasks, networks, ingress: [], ...extras };
       this.send(s.ws, { type: 'assignments.full', set });
       return;
     }
@@ -348,8 +380,19 @@ export class AgentDispatcher implements SnapshotConsumer {
     const removeTasks = [...s.sent.keys()].filter((id) => !seen.has(id));
     for (const id of removeTasks) s.sent.delete(id);
     const extrasChanged = extrasJson !== s.sentExtras;
-    if (!upsertTasks.length && !removeTasks.length && !extrasChanged) return;
+    const upsertNetworks = networks.filter((n) => s.sentNetworks.get(n.id) !== netJson.get(n.id));
+    const removeNetworks = [...s.sentNetworks.keys()].filter((id) => !netJson.has(id));
+    if (
+      !upsertTasks.length &&
+      !removeTasks.length &&
+      !extrasChanged &&
+      !upsertNetworks.length &&
+      !removeNetworks.length
+    ) {
+      return;
+    }
     s.sentExtras = extrasJson;
+    s.sentNetworks = netJson;
     const base = s.version;
     s.version += 1;
     this.send(s.ws, {
@@ -358,8 +401,8 @@ export class AgentDispatcher implements SnapshotConsumer {
       version: s.version,
       upsertTasks,
       removeTasks,
-      upsertNetworks: [],
-      removeNetworks: [],
+      upsertNetworks,
+      removeNetworks,
       ...(extrasChanged ? extras : {}),
     });
   }
