@@ -1,4 +1,4 @@
-import { DnsNames, type DnsEndpoint } from './dns-names';
+import { aRecords, DnsNames, type DnsEndpoint } from './dns-names';
 
 const ep = (
   taskId: string,
@@ -35,7 +35,7 @@ describe('DnsNames', () => {
   });
 
   it('answers service names (rotated), tasks.<svc>, aliases and task names', () => {
-    expect(names.resolve('10.0.0.5', 'tasks.web')).toEqual({
+    expect(names.resolve('10.0.0.5', 'tasks.web')).toMatchObject({
       known: true,
       addresses: ['10.0.0.2', '10.0.0.3'],
     });
@@ -46,6 +46,12 @@ describe('DnsNames', () => {
     expect(names.resolve('10.0.0.5', 'www').addresses).toEqual(['10.0.0.2']);
     expect(names.resolve('10.0.0.5', 's_w2').addresses).toEqual(['10.0.0.3']);
     expect(names.resolve('10.0.0.5', 'w2').addresses).toEqual(['10.0.0.3']);
+  });
+
+  it('carries the answer as ready-made A records, rotated like the addresses', () => {
+    const r = names.resolve('10.0.0.5', 'web');
+    expect(r.records).toEqual(aRecords(r.addresses));
+    expect(aRecords(['10.0.0.2']).toString('hex')).toBe('c00c00010001000000000004' + '0a000002');
   });
 
   it('answers the VIP for vip services and their tasks for tasks.<svc>', () => {
@@ -63,7 +69,7 @@ describe('DnsNames', () => {
   });
 
   it('leaves out endpoints that are not serving but still knows the name', () => {
-    expect(names.resolve('10.0.0.5', 's_sick')).toEqual({ known: true, addresses: [] });
+    expect(names.resolve('10.0.0.5', 's_sick')).toMatchObject({ known: true, addresses: [] });
     names.removeNetwork('back');
     expect(names.resolve('10.1.0.2', 'db').known).toBe(false);
   });

@@ -22,6 +22,11 @@ export interface DnsAnswer {
   /** True when the name is one of ours for this client (answer even if empty, never forward). */
   known: boolean;
   addresses: string[];
+  /**
+   * The same addresses as ready-made A records (16 bytes each, name pointer 0xc00c, TTL 0), rotated like
+   * `addresses`, so the server copies bytes instead of encoding (the hot path).
+   */
+  records?: Buffer;
 }
 
 const norm = (name: string) => (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
@@ -33,11 +38,32 @@ interface Entry {
   rotate: boolean;
 }
 
-/** A network's names, indexed once per change so a query is a few map lookups. */
+/** One name's answer on one network, computed when the network changes. */
+interface Answer {
+  addresses: string[]; // serving, sorted
+  records: Buffer;
+  rotate: boolean;
+}
+
+/** A network's names, indexed once per change so a query is a map lookup and a byte copy. */
 interface NetIndex {
-  vips: Map<string, string>;
-  names: Map<string, Entry[]>;
-  tasks: Map<string, Entry[]>;
+  names: Map<string, Answer>;
+  tasks: Map<string, Answer>;
+}
+
+/** A records for `addresses` (see DnsAnswer.records). */
+export function aRecords(addresses: string[]): Buffer {
+  const out = Buffer.alloc(addresses.length * 16);
+  addresses.forEach((a, i) => {
+    const off = i * 16;
+    out.writeUInt16BE(0xc00c, off);
+    out.writeUInt16BE(1, off + 2); // A
+    out.writeUInt16BE(1, off + 4); // IN
+    out.writeUInt32BE(0, off + 6); // TTL 0: answers follow health at once
+    out.writeUInt16BE(4, off + 10);
+    a.split('.').forEach((o, j) => (out[off + 12 + j] = Number(o)));
+  });
+  return out;
 }
 
 function push(map: Map<string, Entry[]>, key: string, e: Entry): void {
@@ -46,10 +72,20 @@ function push(map: Map<string, Entry[]>, key: string, e: Entry): void {
   else map.set(key, [e]);
 }
 
+function answers(map: Map<string, Entry[]>): Map<string, Answer> {
+  const out = new Map<string, Answer>();
+  for (const [name, entries] of map) {
+    const addresses = [...new Set(entries.filter((e) => e.serving).map((e) => e.address))].sort();
+    out.set(name, { addresses, records: aRecords(addresses), rotate: entries.some((e) => e.rotate) });
+  }
+  return out;
+}
+
 function indexNetwork(view: DnsNetworkView): NetIndex {
   const vips = new Map(Object.entries(view.vips).map(([svc, vip]) => [norm(svc), vip]));
   const names = new Map<string, Entry[]>();
   const tasks = new Map<string, Entry[]>();
+  for (const [svc, vip] of vips) push(names, svc, { address: vip, serving: true, rotate: false });
   for (const ep of view.endpoints) {
     const svc = norm(ep.service);
     push(tasks, svc, { address: ep.address, serving: ep.serving, rotate: false });
@@ -61,7 +97,7 @@ function indexNetwork(view: DnsNetworkView): NetIndex {
       push(names, norm(ep.taskId), { address: ep.address, serving: ep.serving, rotate: false });
     }
   }
-  return { vips, names, tasks };
+  return { names: answers(names), tasks: answers(tasks) };
 }
 
 export class DnsNames {
@@ -111,34 +147,36 @@ export class DnsNames {
   /** A-record answer of `name` for the container at `clientAddress`. */
   resolve(clientAddress: string, name: string): DnsAnswer {
     const nets = this.clients.get(clientAddress);
-    if (!nets) return { known: false, addresses: [] };
+    if (!nets) return UNKNOWN;
     const n = norm(name);
-    const out = new Set<string>();
-    let known = false;
-    let rotate = false;
     const tasksOf = n.startsWith('tasks.') ? n.slice('tasks.'.length) : undefined;
+    const found: Answer[] = [];
     for (const id of nets) {
       const ix = this.indexes.get(id);
-      if (!ix) continue;
-      const entries = tasksOf !== undefined ? ix.tasks.get(tasksOf) : ix.names.get(n);
-      const vip = tasksOf === undefined ? ix.vips.get(n) : undefined;
-      if (vip) {
-        known = true;
-        out.add(vip);
-      }
-      if (!entries) continue;
-      known = true;
-      for (const e of entries) {
-        if (!e.serving) continue;
-        out.add(e.address);
-        if (e.rotate) rotate = true;
-      }
+      const a = ix && (tasksOf !== undefined ? ix.tasks.get(tasksOf) : ix.names.get(n));
+      if (a) found.push(a);
     }
-    const addresses = [...out].sort();
+    if (!found.length) return UNKNOWN;
+    let addresses: string[];
+    let records: Buffer;
+    let rotate: boolean;
+    if (found.length === 1) {
+      ({ addresses, records, rotate } = found[0]);
+    } else {
+      addresses = [...new Set(found.flatMap((a) => a.addresses))].sort();
+      records = aRecords(addresses);
+      rotate = found.some((a) => a.rotate);
+    }
     if (rotate && addresses.length > 1) {
       const k = this.rotation++ % addresses.length;
-      return { known, addresses: [...addresses.slice(k), ...addresses.slice(0, k)] };
+      return {
+        known: true,
+        addresses: [...addresses.slice(k), ...addresses.slice(0, k)],
+        records: Buffer.concat([records.subarray(k * 16), records.subarray(0, k * 16)]),
+      };
     }
-    return { known, addresses };
+    return { known: true, addresses, records };
   }
 }
+
+const UNKNOWN: DnsAnswer = Object.freeze({ known: false, addresses: [] }) as DnsAnswer;

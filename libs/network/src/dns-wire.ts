@@ -42,6 +42,25 @@ export function readQuestion(msg: Buffer): WireQuestion | undefined {
   };
 }
 
+/** The same answer from ready-made A records (DnsAnswer.records): two byte copies. */
+export function buildAnswerFromRecords(
+  query: Buffer,
+  q: WireQuestion,
+  records: Buffer,
+  nxdomain: boolean,
+): Buffer {
+  const out = Buffer.allocUnsafe(q.end + records.length);
+  query.copy(out, 0, 0, q.end);
+  out.writeUInt16BE(
+    0x8000 | (q.flags & 0x7800) | 0x0400 | (q.flags & 0x0100) | 0x0080 | (nxdomain ? RCODE_NXDOMAIN : 0),
+    2,
+  );
+  out.writeUInt16BE(records.length / 16, 6);
+  out.writeUInt32BE(0, 8);
+  records.copy(out, q.end);
+  return out;
+}
+
 /** An authoritative answer to `q` (from `query`) with A records, or NXDOMAIN when `nxdomain`. TTL 0. */
 export function buildAnswer(query: Buffer, q: WireQuestion, addresses: string[], nxdomain: boolean): Buffer {
   const out = Buffer.allocUnsafe(q.end + addresses.length * 16);

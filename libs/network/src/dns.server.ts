@@ -9,7 +9,14 @@ import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { netlink } from './native/net-binding';
 import type { DnsNames } from './dns-names';
-import { buildAnswer, RCODE_NXDOMAIN, readQuestion, TYPE_A, TYPE_ANY } from './dns-wire';
+import {
+  buildAnswer,
+  buildAnswerFromRecords,
+  RCODE_NXDOMAIN,
+  readQuestion,
+  TYPE_A,
+  TYPE_ANY,
+} from './dns-wire';
 
 const RCODE_SERVFAIL = 2;
 const FORWARD_TIMEOUT_MS = 3000;
@@ -123,8 +130,11 @@ export class DnsServer {
       const local = this.opts.names.resolve(client, wq.name);
       if (!local.known) return this.forward(msg, wq.id);
       const isA = wq.type === TYPE_A || wq.type === TYPE_ANY;
-      const addresses = isA ? local.addresses : [];
-      return buildAnswer(msg, wq, addresses, isA && addresses.length === 0);
+      if (!isA) return buildAnswer(msg, wq, [], false);
+      const empty = local.addresses.length === 0;
+      return local.records
+        ? buildAnswerFromRecords(msg, wq, local.records, empty)
+        : buildAnswer(msg, wq, local.addresses, empty);
     }
     return this.answerSlow(msg, client);
   }

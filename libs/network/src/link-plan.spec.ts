@@ -19,8 +19,17 @@ const overlay: NetworkRecord = {
 describe('link plans', () => {
   it('brings up a bridge with gateway, node address and VIPs, then the VXLAN device on it', () => {
     const ops = networkUpOps(overlay, '/run/netns/h1', '192.0.2.11');
-    expect(ops.map((o) => o.op)).toEqual(['sysctl', 'linkAdd', 'addrAdd', 'addrAdd', 'addrAdd', 'linkAdd']);
-    expect(ops[5]).toMatchObject({ kind: 'vxlan', vni: 42, local: '192.0.2.11', master: 'tsbrx', mtu: 1450 });
+    expect(ops.map((o) => o.op)).toEqual([
+      'sysctl',
+      'linkAdd',
+      'sysctl',
+      'linkSet',
+      'addrAdd',
+      'addrAdd',
+      'addrAdd',
+      'linkAdd',
+    ]);
+    expect(ops[7]).toMatchObject({ kind: 'vxlan', vni: 42, local: '192.0.2.11', master: 'tsbrx', mtu: 1450 });
     expect(ops.every((o) => o.netns === '/run/netns/h1')).toBe(true);
   });
 
@@ -47,8 +56,15 @@ describe('link plans', () => {
       peerNetns: a.netnsPath,
       master: 'tsbrx',
     });
-    expect(ops.slice(1).map((o) => o.op)).toEqual(['linkSet', 'addrAdd', 'linkSet', 'routeAdd']);
-    expect(ops[4]).toMatchObject({ netns: a.netnsPath, dst: 'default', gateway: '10.9.0.1' });
+    expect(ops.slice(1).map((o) => o.op)).toEqual([
+      'sysctl',
+      'linkSet',
+      'sysctl',
+      'addrAdd',
+      'linkSet',
+      'routeAdd',
+    ]);
+    expect(ops[6]).toMatchObject({ netns: a.netnsPath, dst: 'default', gateway: '10.9.0.1' });
     expect(attachOps(overlay, { ...a, defaultRoute: false }, undefined).map((o) => o.op)).not.toContain(
       'routeAdd',
     );

@@ -26,9 +26,10 @@ export function networkUpOps(n: NetworkRecord, hostNetns: string | undefined, no
       kind: 'bridge',
       mtu: n.mtu,
       mac: macForAddress(n.lbAddress ?? n.gateway),
-      up: true,
       ignoreExisting: true,
     },
+    noIpv6(netns, n.bridge),
+    { op: 'linkSet', netns, name: n.bridge, up: true },
     { op: 'addrAdd', netns, name: n.bridge, address: n.gateway, prefix, ignoreExisting: true },
   ];
   if (n.lbAddress)
@@ -92,6 +93,11 @@ export function vipOps(
   return ops;
 }
 
+/** IPv4-only networks: no IPv6 link-local address, DAD or router solicitation on tsstack's links. */
+function noIpv6(netns: string | undefined, link: string): NlOp {
+  return { op: 'sysctl', netns, key: `net/ipv6/conf/${link}/disable_ipv6`, value: '1', ignoreMissing: true };
+}
+
 export function attachOps(n: NetworkRecord, a: AttachmentRecord, hostNetns: string | undefined): NlOp[] {
   const prefix = prefixOf(n.subnet);
   const ops: NlOp[] = [
@@ -105,9 +111,10 @@ export function attachOps(n: NetworkRecord, a: AttachmentRecord, hostNetns: stri
       peerMac: a.mac,
       mtu: n.mtu,
       master: n.bridge,
-      up: true,
     },
-    { op: 'linkSet', netns: hostNetns, name: a.hostVeth, hairpin: true },
+    noIpv6(hostNetns, a.hostVeth),
+    { op: 'linkSet', netns: hostNetns, name: a.hostVeth, up: true, hairpin: true },
+    noIpv6(a.netnsPath, a.ifName),
     { op: 'addrAdd', netns: a.netnsPath, name: a.ifName, address: a.address, prefix },
     { op: 'linkSet', netns: a.netnsPath, name: a.ifName, up: true },
   ];

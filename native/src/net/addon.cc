@@ -1,10 +1,11 @@
-// node-addon-api binding of the netlink driver (tsstack_net.node). Five promise-returning functions, each
+// node-addon-api binding of the netlink driver (tsstack_net.node). Six promise-returning functions, each
 // running off the JS thread (AsyncWorker, which itself hands namespace work to a fresh thread):
 //   apply(ops[])              links, addresses, routes, neighbours, fdb, sysctls, each op in its own netns
 //   dump(netns, kind)         'links' | 'addrs' | 'routes' | 'neigh' | 'fdb' -> array of string maps
 //   netnsCreate(path)         a new network namespace bind-mounted at path, loopback up
 //   netnsRemove(path)         unmount and unlink (missing is fine)
 //   bindSocket(netns, proto, address, port)  a bound socket fd made inside a namespace (embedded DNS)
+//   dnsProbe(netns, server, port, name, count)  round trips of blocking A queries from inside a namespace
 // Arguments are validated and defaulted in TypeScript (libs/network/src/native/net-binding.ts); errors reject
 // with an Error carrying code ('EEXIST'), errno, syscall (the failing step) like Node's own fs errors.
 #include <napi.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/dns-probe.h"
 #include "net/nl-ops.h"
 
 namespace {
@@ -198,6 +200,49 @@ class BindWorker : public Napi::AsyncWorker {
   bool ok_ = false;
 };
 
+class ProbeWorker : public Napi::AsyncWorker {
+ public:
+  ProbeWorker(Napi::Env env, std::string netns, std::string server, int port, std::string name, int count)
+      : Napi::AsyncWorker(env), netns_(std::move(netns)), server_(std::move(server)), name_(std::move(name)),
+        port_(port), count_(count), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = dns_probe(netns_, server_, port_, name_, count_, ms_, answers_, err_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!ok_) {
+      deferred_.Reject(to_js(env, err_).Value());
+      return;
+    }
+    Napi::Float64Array arr = Napi::Float64Array::New(env, ms_.size());
+    for (size_t i = 0; i < ms_.size(); i++) arr[i] = ms_[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ms", arr);
+    o.Set("answers", Napi::Number::New(env, answers_));
+    deferred_.Resolve(o);
+  }
+
+ private:
+  std::string netns_, server_, name_;
+  int port_, count_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<double> ms_;
+  int answers_ = 0;
+  NlError err_;
+  bool ok_ = false;
+};
+
+Napi::Value DnsProbe(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsString() || !info[2].IsNumber() || !info[3].IsString() || !info[4].IsNumber())
+    throw Napi::TypeError::New(env, "dnsProbe(netns, server, port, name, count)");
+  std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  ProbeWorker *w = new ProbeWorker(env, netns, info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Number>().Int32Value(),
+                                   info[3].As<Napi::String>().Utf8Value(), info[4].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Value BindSocket(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -259,6 +304,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("netnsCreate", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, true); }));
   exports.Set("netnsRemove", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, false); }));
   exports.Set("bindSocket", Napi::Function::New(env, BindSocket));
+  exports.Set("dnsProbe", Napi::Function::New(env, DnsProbe));
   exports.Set("version", Napi::String::New(env, "0.2.0"));
   return exports;
 }

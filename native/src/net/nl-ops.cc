@@ -444,12 +444,11 @@ class OpRunner {
     if (op.sysctlKey.find("..") != std::string::npos) return fail(err, EINVAL, op_step(op), "bad key");
     std::string path = "/proc/sys/" + op.sysctlKey;
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return fail(err, errno, op_step(op), path);
+    if (fd < 0) return done(op, false, errno, err);
     ssize_t n = write(fd, op.sysctlValue.data(), op.sysctlValue.size());
     int e = errno;
     ::close(fd);
-    if (n < 0) return fail(err, e, op_step(op), path);
-    return true;
+    return done(op, n >= 0, e, err);
   }
 };
 

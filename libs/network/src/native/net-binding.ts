@@ -92,6 +92,13 @@ interface NetAddon {
   netnsCreate(path: string): Promise<void>;
   netnsRemove(path: string): Promise<void>;
   bindSocket(netns: string | undefined, proto: 'udp' | 'tcp', address: string, port: number): Promise<number>;
+  dnsProbe(
+    netns: string | undefined,
+    server: string,
+    port: number,
+    name: string,
+    count: number,
+  ): Promise<{ ms: Float64Array; answers: number }>;
 }
 
 let addon: NetAddon | undefined;
@@ -140,4 +147,19 @@ export const netlink = {
     address: string,
     port: number,
   ): Promise<number> => load().bindSocket(netns, proto, address, port).catch(wrap),
+  /**
+   * Round trips (ms) of `count` blocking A queries for `name` sent one at a time from inside `netns`, as a
+   * libc resolver in a container would; `answers` is the answer count of the last reply.
+   */
+  dnsProbe: (
+    netns: string | undefined,
+    server: string,
+    name: string,
+    count: number,
+    port = 53,
+  ): Promise<{ ms: number[]; answers: number }> =>
+    load()
+      .dnsProbe(netns, server, port, name, count)
+      .then((r) => ({ ms: Array.from(r.ms), answers: r.answers }))
+      .catch(wrap),
 };
