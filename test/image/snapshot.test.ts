@@ -126,3 +126,21 @@ test('an image without layers gets one empty lower dir', async () => {
   expect(fs.readdirSync(d.lowerDirs[0])).toEqual([]);
   await store.releaseRootfs('ce');
 });
+
+test('prune keeps what a live lease holds and drops leases of dead processes', async () => {
+  const store = new ImageStore({ root: path.join(tmp, 'store') });
+  const digest = await storeImage(store, 'local/leased:1', [BASE]);
+  const lowers = await store.unpack(digest);
+  await store.remove('local/leased:1');
+  const lease = store.leases.create();
+  lease.add([digest, ...store.blobs.list()], store.snapshotIds(digest));
+  expect(await store.prune()).toMatchObject({ removedBlobs: 0, removedSnapshots: 0 });
+  // The same lease, as if its process had died.
+  const dead = path.join(store.leases.dir, '999999999.dead.json');
+  fs.copyFileSync(lease.file, dead);
+  fs.writeFileSync(dead, fs.readFileSync(dead, 'utf8').replace(/"pid":\d+/, '"pid":999999999'));
+  lease.release();
+  expect(await store.prune()).toMatchObject({ removedBlobs: 3, removedSnapshots: 1 });
+  expect(fs.existsSync(dead)).toBe(false);
+  expect(fs.existsSync(lowers[0])).toBe(false);
+});

@@ -18,6 +18,7 @@ import {
 import { parseReference } from './reference';
 import { Credentials, RegistryClient } from './registry-client';
 import { withFileLock } from './file-lock';
+import { Lease, LeaseStore } from './lease-store';
 import { chainIds, LayerToUnpack, SnapshotStore } from './snapshot-store';
 import { diffIdOf } from './unpack';
 import {
@@ -69,11 +70,14 @@ export class ImageStore {
   readonly blobs: BlobStore;
   private readonly inflight = new Map<string, Promise<ImageRecord>>();
   readonly snapshots: SnapshotStore;
+  /** Content of operations in progress (pulls, builds) that prune must keep. */
+  readonly leases: LeaseStore;
 
   constructor(private readonly opts: ImageStoreOptions = {}) {
     this.root = opts.root ?? '/var/lib/tsstack/images';
     this.blobs = new BlobStore(this.root);
     this.snapshots = new SnapshotStore(path.join(this.root, 'snapshots'));
+    this.leases = new LeaseStore(path.join(this.root, 'leases'));
     fs.mkdirSync(this.root, { recursive: true });
   }
 
@@ -214,11 +218,46 @@ export class ImageStore {
     }
     const manifest = doc as OciManifest;
     const manifestDigest = pending[pending.length - 1][1];
+    // Until the tag is written, a prune in another process must not take what this pull brings in.
+    const lease = this.leases.create();
+    try {
+      lease.add([
+        ...pending.map(([, d]) => d),
+        manifest.config.digest,
+        ...manifest.layers.map((l) => l.digest),
+      ]);
+      return await this.pullContent(
+        client,
+        r.repository,
+        r.canonical,
+        manifest,
+        manifestDigest,
+        pending,
+        opts,
+        lease,
+      );
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async pullContent(
+    client: RegistryClient,
+    repository: string,
+    reference: string,
+    manifest: OciManifest,
+    manifestDigest: string,
+    pending: Array<[Buffer, string]>,
+    opts: PullOptions,
+    lease: Lease,
+  ): Promise<ImageRecord> {
+    const progress = opts.onProgress ?? (() => undefined);
     // The config first (it names the diff ids), then the layers in parallel (at most PARALLEL_DOWNLOADS
     // at a time), each verified on its own and, with `unpack`, unpacked as soon as it is in.
     if (!this.blobs.has(manifest.config.digest))
-      await this.downloadBlob(client, r.repository, manifest.config, progress);
+      await this.downloadBlob(client, repository, manifest.config, progress);
     const layers = opts.unpack ? this.layersFrom(manifest) : [];
+    if (opts.unpack) lease.add([], chainIds(layers.map((l) => l.diffId)));
     const unpacks: Array<Promise<unknown>> = [];
     const afterBlob = (i: number): void => {
       if (opts.unpack) unpacks.push(this.snapshots.ensureOne(layers, i));
@@ -230,7 +269,7 @@ export class ImageStore {
         const [blob, i] = job;
         if (!this.blobs.has(blob.digest)) {
           progress({ phase: 'download', digest: blob.digest, bytes: 0, total: blob.size });
-          await this.downloadBlob(client, r.repository, blob, progress).catch((e: unknown) => {
+          await this.downloadBlob(client, repository, blob, progress).catch((e: unknown) => {
             failed = true;
             throw e;
           });
@@ -246,7 +285,6 @@ export class ImageStore {
     if (opts.unpack) await this.snapshots.ensure(layers);
     // Manifests last: an image is visible only once all its content is present and verified.
     for (const [buf, dg] of pending) this.blobs.writeBuffer(buf, dg);
-    const reference = r.canonical;
     await this.tag(reference, manifestDigest);
     progress({ phase: 'done', digest: manifestDigest });
     return (await this.get(reference)) as ImageRecord;
@@ -600,7 +638,8 @@ export class ImageStore {
   /** Deletes blobs and snapshots no reference or container needs (under the refs lock). */
   async prune(): Promise<{ removedBlobs: number; freedBytes: number; removedSnapshots: number }> {
     return withFileLock(this.refsFile(), () => {
-      const keep = new Set<string>();
+      const leased = this.leases.active();
+      const keep = new Set<string>(leased.blobs);
       for (const d of this.usedImages().keys()) {
         if (!this.blobs.has(d)) continue;
         keep.add(d);
@@ -617,7 +656,7 @@ export class ImageStore {
         removedBlobs++;
       }
       const used = [...this.snapshotUsage()].filter(([, n]) => n > 0).map(([s]) => s);
-      const removedSnapshots = this.snapshots.prune(new Set(used));
+      const removedSnapshots = this.snapshots.prune(new Set([...used, ...leased.snapshots]));
       return { removedBlobs, freedBytes, removedSnapshots };
     });
   }

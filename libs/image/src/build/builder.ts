@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageStore } from '../image-store';
 import { parseReference } from '../reference';
-import { LayerToUnpack } from '../snapshot-store';
+import { Lease } from '../lease-store';
+import { chainIds, LayerToUnpack } from '../snapshot-store';
 import { Descriptor, ImageConfig, MT, OciManifest, RootfsDirs } from '../types';
 import { BuildCache } from './build-cache';
 import { BuildError } from './build-error';
@@ -66,6 +67,7 @@ export class Builder {
   private cacheHits = 0;
   private layerSteps = 0;
   private escape = '\\';
+  private lease?: Lease;
 
   constructor(
     private readonly store: ImageStore,
@@ -84,6 +86,7 @@ export class Builder {
     const df = parseDockerfile(fs.readFileSync(this.file, 'utf8'), path.basename(this.file));
     this.escape = df.escape;
     fs.mkdirSync(this.scratch, { recursive: true });
+    this.lease = this.store.leases.create();
     try {
       let stage: Stage | undefined;
       for (const ins of df.instructions) {
@@ -110,6 +113,7 @@ export class Builder {
       const last = this.opts.target ? this.stages.find((s) => s.name === this.opts.target) : stage;
       return await this.commit(last as Stage);
     } finally {
+      this.lease.release();
       fs.rmSync(this.scratch, { recursive: true, force: true });
     }
   }
@@ -153,6 +157,7 @@ export class Builder {
       };
     const img = (await this.store.get(base)) ?? (await this.store.pull(base));
     const manifest = JSON.parse(this.store.blobs.read(img.digest).toString()) as OciManifest;
+    this.lease?.add([img.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
     const cfg = JSON.parse(this.store.blobs.read(manifest.config.digest).toString()) as {
       config?: ImageConfig;
       rootfs?: { diff_ids?: string[] };
@@ -189,6 +194,7 @@ export class Builder {
       blobPath: this.store.blobs.path(l.digest),
       verify: s.diffIds[i] !== l.digest,
     }));
+    this.lease?.add([], chainIds(s.diffIds));
     return (await this.store.snapshots.ensure(layers)).reverse();
   }
 
@@ -309,6 +315,7 @@ export class Builder {
       layer = await make();
       await this.cache.put(key, layer);
     }
+    this.lease?.add([layer.digest]);
     s.layers.push({ mediaType: MT.ociLayerGzip, digest: layer.digest, size: layer.size });
     s.diffIds.push(layer.diffId);
     s.history.push({ created: new Date().toISOString(), created_by: ins.original });
@@ -388,6 +395,7 @@ export class Builder {
     const stage = this.findStage(from.toLowerCase());
     if (stage) return this.view(stage, (v) => doCopy(v ?? this.store.snapshots.empty(), false));
     const img = (await this.store.get(from)) ?? (await this.store.pull(from));
+    this.lease?.add([img.digest, ...img.layers.map((l) => l.digest)], this.store.snapshotIds(img.digest));
     const lowers = await this.store.unpack(img.digest);
     return withRootfsView(this.scratch, lowers, (v) => doCopy(v, false));
   }
