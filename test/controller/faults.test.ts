@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { requireCommand } from '@tsstack/testkit';
 import type { TaskRow } from '@tsstack/model';
-import { startRedisServer, type RedisServerHandle } from '@tsstack/store';
+import { StateStore, connectRedis, startRedisServer, type RedisServerHandle } from '@tsstack/store';
+import WebSocket from 'ws';
 import { FakeAgent } from './fake-agent';
 import { ctl, service, tempDir, waitFor, type Ctl } from './controller-kit';
 
@@ -132,5 +133,39 @@ describe('faults (controller + fake agents)', () => {
     const after = (await running(c, 'rr')).map((t) => t.task);
     expect(before.every((id) => after.includes(id))).toBe(true);
     expect(agents.reduce((n, g) => n + g.running().length, 0)).toBe(5);
+  }, 60_000);
+
+  it('cuts off an events client that does not read, with the reason and the id to resume from', async () => {
+    const dir = await tempDir('tsstack-slow-');
+    cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
+    const redis = await startRedisServer(path.join(dir, 'redis'));
+    cleanup.push(() => redis.stop());
+    const c = await ctl(path.join(dir, 'c'), { redisUrl: redis.url, eventsSlowClientBytes: 64 * 1024 });
+    cleanup.push(() => c.close());
+    const ws = new WebSocket(`${c.url.replace('http', 'ws')}/v1/events`, {
+      headers: { authorization: `Bearer ${c.token}` },
+    });
+    await new Promise((r) => ws.once('open', r));
+    (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const conn = await connectRedis(redis.url);
+    cleanup.push(async () => conn.disconnect());
+    const store = new StateStore(conn);
+    const big = 'x'.repeat(500);
+    for (let i = 0; i < 10; i++) {
+      await store.apply({
+        events: Array.from({ length: 2000 }, () => ({ type: 'stack.updated' as const, message: big })),
+      });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    let received = 0;
+    ws.on('message', () => received++);
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: String(reason) })),
+    );
+    (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    const how = await closed;
+    expect(how.code).toBe(1008);
+    expect(how.reason).toMatch(/slow consumer.*since=\d+-\d+/);
+    expect(received).toBeLessThan(20_000);
   }, 60_000);
 });

@@ -76,7 +76,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const dispatcher = new AgentDispatcher(store, cfg, () => joinToken, log, metrics);
     const engine = new ClusterEngine(store, cfg, log, metrics, dispatcher);
     dispatcher.onChange = () => engine.kick();
-    const events = new EventsGateway(store, log, metrics);
+    const events = new EventsGateway(store, log, metrics, cfg.eventsSlowClientBytes);
     const exec = new ExecGateway(store, dispatcher);
     const runtime: ControllerRuntime = {
       store,

@@ -90,6 +90,8 @@ export interface Task {
   restartAttempt?: number;
   /** A delayed restart is not scheduled before this time (ms since epoch). Controller only. */
   notBefore?: number;
+  /** Start of the restart_policy window the restart count belongs to (ms since epoch). Controller only. */
+  restartWindowStart?: number;
 }
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';

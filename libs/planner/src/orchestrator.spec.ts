@@ -227,6 +227,28 @@ describe('planCluster: replicated', () => {
     expect(sim.live().every((t) => isTerminal(t.status.state))).toBe(true);
   });
 
+  it('counts max_attempts within restart_policy.window', () => {
+    // Each task runs 1 s then fails; window 2 s: at most 2 restarts per window, so it keeps going.
+    const s = spec({
+      replicas: 1,
+      restartPolicy: { condition: 'any', delayMs: 100, maxAttempts: 2, windowMs: 2000 },
+    });
+    const sim = new Sim([node('a')], [svc(s)]);
+    sim.behave = (t) =>
+      t.status.state === TaskState.Running && sim.now - (t.status.startedAt ?? 0) >= 1000 ? 'fail' : 'run';
+    sim.run(150);
+    expect(sim.tasks.size).toBeGreaterThan(3);
+    // Without a window the same policy stops after 2 restarts.
+    const s2 = spec({
+      replicas: 1,
+      restartPolicy: { condition: 'any', delayMs: 100, maxAttempts: 2, windowMs: 0 },
+    });
+    const sim2 = new Sim([node('a')], [svc(s2)]);
+    sim2.behave = sim.behave;
+    sim2.run(150);
+    expect(sim2.tasks.size).toBe(3);
+  });
+
   it('does not restart when the condition is none; restarts exited tasks with any', () => {
     for (const [condition, expected] of [
       ['none', 1],

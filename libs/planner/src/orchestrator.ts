@@ -156,18 +156,23 @@ function restartTasks(w: Work, svc: ServiceState, wanted: Set<string>): void {
     const exitCode = t.status.exitCode ?? (endedInFailure(t) ? 1 : 0);
     const ranForMs =
       t.status.startedAt !== undefined ? (t.status.finishedAt ?? w.input.now) - t.status.startedAt : 0;
-    const d = decideRestart(svc.spec.deploy.restartPolicy, {
-      attempts: t.restartAttempt ?? 0,
-      ranForMs,
-      exitCode,
-    });
+    // max_attempts counts within restart_policy.window (from the first restart of the chain), as Swarm.
+    const policy = svc.spec.deploy.restartPolicy;
+    let attempts = t.restartAttempt ?? 0;
+    // Judged at the failure time, so a decision never changes on a later round.
+    const failedAt = t.status.finishedAt ?? t.status.timestamp;
+    let windowStart = t.restartWindowStart ?? failedAt;
+    if (policy.windowMs > 0 && failedAt - windowStart > policy.windowMs) {
+      attempts = 0;
+      windowStart = failedAt;
+    }
+    const d = decideRestart(policy, { attempts, ranForMs, exitCode });
     if (!d.restart) continue; // the dead task keeps its slot: nothing more to do for it
     w.setDesired(t, TaskState.Shutdown, `restarting (attempt ${d.attempt}, in ${d.delayMs} ms)`);
-    const finished = t.status.finishedAt ?? w.input.now;
     w.create(
       svc,
       { slot: t.slot, nodeId: isGlobal(svc.spec) ? t.nodeId : undefined },
-      { restartAttempt: d.attempt, notBefore: finished + d.delayMs },
+      { restartAttempt: d.attempt, notBefore: failedAt + d.delayMs, restartWindowStart: windowStart },
     );
   }
 }

@@ -23,6 +23,8 @@ export interface ControllerOptions {
    * long (default 30000 ms); then it is dropped and the agent removes its container as an orphan.
    */
   stoppingGraceMs?: number;
+  /** An events client with more than this many bytes unsent is cut off (default 8 MiB). */
+  eventsSlowClientBytes?: number;
 }
 
 export interface ControllerConfig {
@@ -37,6 +39,7 @@ export interface ControllerConfig {
   logLevel: string;
   /** A stopping task is dropped from its node's assignments after this long without a final report. */
   dropStoppingAfterMs: number;
+  eventsSlowClientBytes: number;
 }
 
 class ConfigError extends TsstackError {
@@ -68,5 +71,6 @@ export function parseConfig(o: ControllerOptions): ControllerConfig {
     redisPrefix: o.redisPrefix ?? 'ts:',
     logLevel: o.logLevel ?? process.env.TSSTACK_LOG_LEVEL ?? 'info',
     dropStoppingAfterMs: positive('stoppingGraceMs', o.stoppingGraceMs, 30_000),
+    eventsSlowClientBytes: positive('eventsSlowClientBytes', o.eventsSlowClientBytes, 8 * 2 ** 20),
   };
 }

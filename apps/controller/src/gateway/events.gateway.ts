@@ -75,6 +75,7 @@ export class EventsGateway {
             ws.send(JSON.stringify(e));
           }
           if (ws.bufferedAmount > this.slowBytes) {
+            setTimeout(() => ws.terminate(), 5000).unref(); // frees the buffer if it never reads again
             ws.close(
               1008,
               `slow consumer: more than ${this.slowBytes} bytes unread; reconnect with since=${cursor}`,
