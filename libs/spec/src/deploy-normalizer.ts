@@ -19,6 +19,23 @@ const MODES = ['replicated', 'global', 'replicated-job', 'global-job'] as const;
 const CONSTRAINT =
   /^\s*(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[^\s=!]+)|engine\.labels\.[^\s=!]+)\s*(==|!=)\s*\S.*$/;
 
+const Z_MODE = z.enum(MODES);
+const Z_ENDPOINT = z.enum(['vip', 'dnsrr']);
+const Z_ORDER = z.enum(['stop-first', 'start-first']);
+const Z_RATIO = zNumber.pipe(z.number().min(0).max(1));
+const Z_CONDITION = z.enum(['none', 'on-failure', 'any']);
+const Z_CPUSET = z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'cpuset: use a CPU list such as "0-2,4"');
+const Z_WEIGHT = zInt.pipe(z.number().min(10).max(1000));
+const UPDATE_ACTIONS = ['pause', 'continue', 'rollback'] as const;
+const ROLLBACK_ACTIONS = ['pause', 'continue'] as const;
+const Z_UPDATE_ACTION = z.enum(UPDATE_ACTIONS);
+const Z_ROLLBACK_ACTION = z.enum(ROLLBACK_ACTIONS);
+const Z_PREFERENCES = z.array(
+  z.object({
+    spread: z.string().regex(/^(node\.labels\.|engine\.labels\.)\S+$/, 'spread takes node.labels.<key>'),
+  }),
+);
+
 export function normalizeDeploy(
   c: Checker,
   raw: unknown,
@@ -39,7 +56,7 @@ export function normalizeDeploy(
   const m = c.mapping(raw, path, NESTED_FIELDS.deploy);
   if (!m) return d;
   if (m.mode !== undefined) {
-    const mode = c.check(z.enum(MODES), m.mode, [...path, 'mode'], `one of ${MODES.join(', ')}`);
+    const mode = c.check(Z_MODE, m.mode, [...path, 'mode'], `one of ${MODES.join(', ')}`);
     if (mode) d.mode = mode;
   }
   if (m.replicas !== undefined) {
@@ -51,7 +68,7 @@ export function normalizeDeploy(
       c.error([...path, 'replicas'], `replicas cannot be set with mode: ${d.mode}`);
   }
   if (m.endpoint_mode !== undefined) {
-    const e = c.check(z.enum(['vip', 'dnsrr']), m.endpoint_mode, [...path, 'endpoint_mode'], 'vip or dnsrr');
+    const e = c.check(Z_ENDPOINT, m.endpoint_mode, [...path, 'endpoint_mode'], 'vip or dnsrr');
     if (e) d.endpointMode = e;
   }
   if (m.labels !== undefined)
@@ -90,13 +107,7 @@ function placement(c: Checker, raw: unknown, path: PathSeg[], d: DeploySpec): vo
   });
   if (p.preferences !== undefined) {
     const prefs = c.check(
-      z.array(
-        z.object({
-          spread: z
-            .string()
-            .regex(/^(node\.labels\.|engine\.labels\.)\S+$/, 'spread takes node.labels.<key>'),
-        }),
-      ),
+      Z_PREFERENCES,
       p.preferences,
       [...path, 'preferences'],
       'a list of {spread: node.labels.<key>}',
@@ -120,29 +131,21 @@ function updateConfig(c: Checker, raw: unknown, path: PathSeg[], where: string):
   if (m.monitor !== undefined)
     u.monitorMs = c.parsed(parseDurationMs(m.monitor), [...path, 'monitor']) ?? u.monitorMs;
   if (m.order !== undefined)
-    u.order =
-      c.check(
-        z.enum(['stop-first', 'start-first']),
-        m.order,
-        [...path, 'order'],
-        'stop-first or start-first',
-      ) ?? u.order;
+    u.order = c.check(Z_ORDER, m.order, [...path, 'order'], 'stop-first or start-first') ?? u.order;
   if (m.failure_action !== undefined) {
-    const actions = where.endsWith('rollback_config')
-      ? (['pause', 'continue'] as const)
-      : (['pause', 'continue', 'rollback'] as const);
+    const actions = where.endsWith('rollback_config') ? ROLLBACK_ACTIONS : UPDATE_ACTIONS;
     u.failureAction =
-      c.check(z.enum(actions), m.failure_action, [...path, 'failure_action'], actions.join(', ')) ??
-      u.failureAction;
+      c.check(
+        actions === ROLLBACK_ACTIONS ? Z_ROLLBACK_ACTION : Z_UPDATE_ACTION,
+        m.failure_action,
+        [...path, 'failure_action'],
+        actions.join(', '),
+      ) ?? u.failureAction;
   }
   if (m.max_failure_ratio !== undefined) {
     u.maxFailureRatio =
-      c.check(
-        zNumber.pipe(z.number().min(0).max(1)),
-        m.max_failure_ratio,
-        [...path, 'max_failure_ratio'],
-        'a ratio between 0 and 1',
-      ) ?? u.maxFailureRatio;
+      c.check(Z_RATIO, m.max_failure_ratio, [...path, 'max_failure_ratio'], 'a ratio between 0 and 1') ??
+      u.maxFailureRatio;
   }
   return u;
 }
@@ -153,12 +156,7 @@ function restartPolicy(c: Checker, raw: unknown, path: PathSeg[]): RestartPolicy
   if (!m) return r;
   if (m.condition !== undefined)
     r.condition =
-      c.check(
-        z.enum(['none', 'on-failure', 'any']),
-        m.condition,
-        [...path, 'condition'],
-        'none, on-failure or any',
-      ) ?? r.condition;
+      c.check(Z_CONDITION, m.condition, [...path, 'condition'], 'none, on-failure or any') ?? r.condition;
   if (m.delay !== undefined) r.delayMs = c.parsed(parseDurationMs(m.delay), [...path, 'delay']) ?? r.delayMs;
   if (m.window !== undefined)
     r.windowMs = c.parsed(parseDurationMs(m.window), [...path, 'window']) ?? r.windowMs;
@@ -236,12 +234,7 @@ export function normalizeResources(c: Checker, svc: Tree, path: PathSeg[]): Reso
   if (svc.cpu_shares !== undefined)
     set(res, 'cpuShares', c.check(zUint, svc.cpu_shares, [...path, 'cpu_shares'], 'a number'));
   if (svc.cpuset !== undefined) {
-    const cs = c.check(
-      z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'cpuset: use a CPU list such as "0-2,4"'),
-      svc.cpuset,
-      [...path, 'cpuset'],
-      'a CPU list such as "0-2,4"',
-    );
+    const cs = c.check(Z_CPUSET, svc.cpuset, [...path, 'cpuset'], 'a CPU list such as "0-2,4"');
     if (cs) res.cpuset = cs;
   }
   if (svc.blkio_config !== undefined) {
@@ -250,12 +243,7 @@ export function normalizeResources(c: Checker, svc: Tree, path: PathSeg[]): Reso
       set(
         res,
         'ioWeight',
-        c.check(
-          zInt.pipe(z.number().min(10).max(1000)),
-          b.weight,
-          [...path, 'blkio_config', 'weight'],
-          'a weight between 10 and 1000',
-        ),
+        c.check(Z_WEIGHT, b.weight, [...path, 'blkio_config', 'weight'], 'a weight between 10 and 1000'),
       );
   }
   return res;

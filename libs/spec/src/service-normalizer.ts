@@ -36,6 +36,12 @@ const PULL = {
   build: 'build',
 } as const;
 
+const Z_PULL = z.enum(Object.keys(PULL) as [keyof typeof PULL]);
+const Z_ENV_FILE = z.union([
+  z.string(),
+  z.object({ path: z.string(), required: zBool.optional(), format: z.enum(['env', 'raw']).optional() }),
+]);
+
 export function normalizeService(
   c: Checker,
   ctx: ServiceContext,
@@ -111,7 +117,7 @@ export function normalizeService(
   if (build) spec.build = build;
   if (s.pull_policy !== undefined) {
     const p = c.check(
-      z.enum(Object.keys(PULL) as [keyof typeof PULL]),
+      Z_PULL,
       s.pull_policy,
       at('pull_policy'),
       `one of ${Object.keys(PULL).join(', ')} (daily/weekly/every_<duration> are not supported by tsstack yet)`,
@@ -193,19 +199,7 @@ function environment(c: Checker, ctx: ServiceContext, s: Tree, path: PathSeg[]):
     files.forEach((f, i) => {
       const p: PathSeg[] = Array.isArray(s.env_file) ? [...path, 'env_file', i] : [...path, 'env_file'];
       if (typeof f === 'object' && f !== null) c.mapping(f, p, NESTED_FIELDS.env_file);
-      const r = c.check(
-        z.union([
-          z.string(),
-          z.object({
-            path: z.string(),
-            required: zBool.optional(),
-            format: z.enum(['env', 'raw']).optional(),
-          }),
-        ]),
-        f,
-        p,
-        'a path or {path, required, format}',
-      );
+      const r = c.check(Z_ENV_FILE, f, p, 'a path or {path, required, format}');
       if (!r) return;
       const e = typeof r === 'string' ? { path: r } : r;
       Object.assign(env, ctx.readEnvFile(e.path, e.required ?? true, e.format ?? 'env', p) ?? {});

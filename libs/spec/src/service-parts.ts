@@ -80,6 +80,15 @@ export function healthcheck(c: Checker, v: unknown, path: PathSeg[]): Healthchec
 
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
 
+const Z_CONDITIONS = z.enum(CONDITIONS);
+const Z_MAX_FILE = zInt.pipe(z.number().min(1));
+const Z_DEVICES = z.array(
+  z.union([
+    z.string(),
+    z.object({ source: z.string(), target: z.string().optional(), permissions: z.string().optional() }),
+  ]),
+);
+
 export function dependsOn(c: Checker, v: unknown, path: PathSeg[]): Record<string, DependsOn> {
   const out: Record<string, DependsOn> = {};
   if (v === undefined || v === null) return out;
@@ -98,7 +107,7 @@ export function dependsOn(c: Checker, v: unknown, path: PathSeg[]): Record<strin
       condition:
         dm.condition === undefined
           ? 'service_started'
-          : (c.check(z.enum(CONDITIONS), dm.condition, [...path, name, 'condition'], CONDITIONS.join(', ')) ??
+          : (c.check(Z_CONDITIONS, dm.condition, [...path, name, 'condition'], CONDITIONS.join(', ')) ??
             'service_started'),
       restart:
         dm.restart === undefined
@@ -193,17 +202,7 @@ export function fileRefs(
 
 export function devices(c: Checker, v: unknown, path: PathSeg[]): DeviceSpec[] {
   if (v === undefined || v === null) return [];
-  const list = c.check(
-    z.array(
-      z.union([
-        z.string(),
-        z.object({ source: z.string(), target: z.string().optional(), permissions: z.string().optional() }),
-      ]),
-    ),
-    v,
-    path,
-    'a list of "/dev/src[:/dev/dst[:rwm]]"',
-  );
+  const list = c.check(Z_DEVICES, v, path, 'a list of "/dev/src[:/dev/dst[:rwm]]"');
   const out: DeviceSpec[] = [];
   (list ?? []).forEach((d, i) => {
     const [source, target, permissions] =
@@ -255,9 +254,7 @@ export function logging(c: Checker, v: unknown, path: PathSeg[]): LoggingSpec {
     if (k === 'max-size')
       out.maxSizeBytes = c.parsed(parseBytes(val), [...path, 'options', k]) ?? out.maxSizeBytes;
     else if (k === 'max-file')
-      out.maxFile =
-        c.check(zInt.pipe(z.number().min(1)), val, [...path, 'options', k], 'a number of files') ??
-        out.maxFile;
+      out.maxFile = c.check(Z_MAX_FILE, val, [...path, 'options', k], 'a number of files') ?? out.maxFile;
     else
       c.error(
         [...path, 'options', k],

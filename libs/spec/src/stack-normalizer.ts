@@ -25,6 +25,8 @@ export interface StackContext extends ServiceContext {
 
 const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+const Z_DRIVER = z.enum(['bridge', 'overlay']);
+
 export function normalizeStack(c: Checker, ctx: StackContext, root: Tree): StackSpec {
   for (const k of Object.keys(root)) {
     const msg = fieldMessage(k, judgeField(k, TOP_LEVEL_SUPPORTED, TOP_LEVEL_UNSUPPORTED));
@@ -128,7 +130,7 @@ function network(c: Checker, ctx: StackContext, key: string, v: unknown, p: Path
   };
   if (m.driver !== undefined) {
     const d = c.check(
-      z.enum(['bridge', 'overlay']),
+      Z_DRIVER,
       m.driver,
       [...p, 'driver'],
       'bridge or overlay (other drivers are not supported by tsstack yet)',

@@ -3,7 +3,7 @@
 // string), but octal-looking `0755` is octal; merge keys `<<`; `!reset`/`!override` tags kept as markers;
 // duplicate keys refused; alias expansion bounded (a billion-laughs file fails fast in bounded memory).
 // Values of string maps (environment, labels, ...) keep their source text: `X: 0755` is "0755", not "493".
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { IssueList } from './issue-list';
 import {
   defineChild,
@@ -51,7 +51,12 @@ class LoadAbort extends Error {}
 export function loadYaml(file: string, text: string, issues: IssueList): Tree | undefined {
   issues.addSource(file, text);
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    uniqueKeys: false,
+    prettyErrors: false,
+    version: '1.2',
+  });
   const at = (offset: number): SourceLoc => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
@@ -69,7 +74,7 @@ export function loadYaml(file: string, text: string, issues: IssueList): Tree | 
   }
   if (issues.size > before) return undefined;
   if (doc.contents === null) return {};
-  const conv = new Converter(doc, file, at, issues);
+  const conv = new Converter(file, at, issues);
   let tree: unknown;
   try {
     tree = conv.convert(doc.contents as Node, 0, false);
@@ -100,11 +105,11 @@ class Converter {
   private readonly active = new Set<Node>();
   /** Field path of the node being converted (pushed and popped, never copied). */
   private readonly path: PathSeg[] = [];
-  /** Alias.resolve walks the whole document: resolve each alias node once. */
-  private readonly aliasTargets = new Map<Node, Node>();
+  /** Anchors seen so far in document order: an alias refers to the last one of its name before it.
+   * (Alias.resolve would walk the whole document on every call.) */
+  private readonly anchors = new Map<string, Node>();
 
   constructor(
-    private readonly doc: Document,
     private readonly file: string,
     private readonly at: (offset: number) => SourceLoc,
     private readonly issues: IssueList,
@@ -119,11 +124,7 @@ class Converter {
       );
     }
     if (isAlias(node)) {
-      let target = this.aliasTargets.get(node);
-      if (!target) {
-        target = node.resolve(this.doc) as Node | undefined;
-        if (target) this.aliasTargets.set(node, target);
-      }
+      const target = this.anchors.get(node.source);
       if (!target) this.abort(node, `alias *${node.source} refers to no anchor`);
       if (this.active.has(target)) this.abort(node, `alias *${node.source} refers to itself`);
       this.active.add(target);
@@ -131,6 +132,7 @@ class Converter {
       this.active.delete(target);
       return v;
     }
+    if (!inAlias && node.anchor) this.anchors.set(node.anchor, node);
     const tag = node.tag;
     if (tag === '!reset') return new ResetMarker();
     if (tag === '!override') return new OverrideMarker(this.untagged(node, depth, inAlias));
@@ -179,6 +181,13 @@ class Converter {
         path.push(key);
         const value = valueNode ? this.convert(valueNode, depth + 1, inAlias) : null;
         path.pop();
+        if (Object.prototype.hasOwnProperty.call(out, key)) {
+          const first = getLoc(out, key);
+          this.abort(
+            keyNode,
+            `duplicate key "${key}"${first ? ` (first at line ${first.line})` : ''}: each key may appear once in a mapping`,
+          );
+        }
         defineChild(out, key, value);
         setLoc(out, key, this.loc(valueNode && valueNode.range ? valueNode : keyNode));
       }
