@@ -15,6 +15,8 @@ import {
   linkNames,
   netnsPathOf,
   nslookupIn,
+  spawnIn,
+  udpSocketIn,
   uplink,
   waitFor,
   wgetIn,
@@ -183,6 +185,51 @@ describe('bridge networks on one host', () => {
     for (let i = 0; i < 4; i++) expect(await wgetIn(ns.cli, `http://${vip}/`)).toBe('web1');
     await m.setServing('web2', true);
     expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1, addr.web2].sort());
+  });
+
+  it('keeps an existing VIP connection while its task drains out of the VIP', async () => {
+    const vip = await m.ensureServiceVip('s_front', 'web');
+    const out: Record<string, string> = {};
+    for (const t of ['web1', 'web2']) {
+      out[t] = path.join(stateDir, `drain-${t}`);
+      // nc quits at the end of its stdin, so it reads from a sleep that outlives the test
+      spawnIn(ns[t], ['sh', '-c', `sleep 30 | busybox nc -l -p 7000 > ${out[t]}`]);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    spawnIn(ns.cli, ['sh', '-c', `(echo first; sleep 2; echo second; sleep 30) | busybox nc ${vip} 7000`]);
+    const read = (t: string) => (fs.existsSync(out[t]) ? fs.readFileSync(out[t], 'utf8') : '');
+    await waitFor('the first line', async () => ['web1', 'web2'].some((t) => read(t).includes('first')));
+    const backend = ['web1', 'web2'].find((t) => read(t).includes('first'))!;
+    await m.setServing(backend, false);
+    try {
+      await waitFor(
+        'the second line on the drained task',
+        async () => read(backend).includes('second'),
+        5000,
+      );
+    } finally {
+      await m.setServing(backend, true);
+    }
+  });
+
+  it('publishes UDP ports', async () => {
+    const server = await udpSocketIn(ns.web2, '0.0.0.0', 5353);
+    const client = await udpSocketIn(outside, up.outside, 0);
+    try {
+      server.on('message', (msg, rinfo) =>
+        server.send(Buffer.from(`pong ${rinfo.address}`), rinfo.port, rinfo.address),
+      );
+      await m.publishPorts('web2', [{ protocol: 'udp', published: 5353, target: 5353 }]);
+      const reply = new Promise<string>((resolve) =>
+        client.once('message', (msg) => resolve(msg.toString())),
+      );
+      client.send('ping', 5353, up.host);
+      expect(await reply).toBe(`pong ${up.outside}`);
+    } finally {
+      server.close();
+      client.close();
+      await m.publishPorts('web2', []);
+    }
   });
 
   it('survives an agent restart: the state is re-adopted and DNS answers again', async () => {

@@ -49,7 +49,8 @@ export function execWithResolv(
 
 /** Starts a long-running process inside a namespace (killed by killAll). */
 export function spawnIn(netnsPath: string, args: string[]): ChildProcess {
-  const child = spawn('nsenter', [`--net=${netnsPath}`, ...args], { stdio: 'ignore' });
+  // Its own process group, so killAll() also reaches what a shell started.
+  const child = spawn('nsenter', [`--net=${netnsPath}`, ...args], { stdio: 'ignore', detached: true });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -113,7 +114,13 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, timeo
 
 /** Kills every process started by these helpers and removes their files. */
 export function killAll(): void {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) {
+    try {
+      if (c.pid) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   children.clear();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
