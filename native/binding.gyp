@@ -3,8 +3,8 @@
 #   src/core/     container core (namespaces, mounts, cgroups, caps, seccomp) shared by the addon and CLIs
 #   src/addon/    node-addon-api bindings (spawn a shim off the JS thread) -> tsstack_core.node
 #   src/net/      netlink (links, veth, bridge, vxlan, addrs, routes, fdb, neigh) + its bindings -> tsstack_net.node
-#   shim/         per-container supervisor, linked with src/core  -> tsstack-shim
-#   runtime-cli/  OCI-runtime-style command driving the shim      -> tsstack-runtime
+#   shim/         per-container supervisor (static, small)       -> tsstack-shim
+#   runtime-cli/  creates containers for shims, exec, OCI-style CLI -> tsstack-runtime
 {
   "target_defaults": {
     "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing"],
@@ -31,15 +31,16 @@
     {
       "target_name": "tsstack-shim",
       "type": "executable",
-      "sources": ["<!@(sh -c 'ls shim/*.c src/core/*.c 2>/dev/null; true')"],
+      "sources": ["<!@(sh -c 'ls shim/*.c src/core/error.c src/core/cgroup.c src/core/container-start.c 2>/dev/null; true')"],
       "include_dirs": ["src"],
-      "libraries": ["-lseccomp", "-ljson-c", "-lcap"]
+      "ldflags": ["-static"]
     },
     {
       "target_name": "tsstack-runtime",
       "type": "executable",
-      "sources": ["<!@(sh -c 'ls runtime-cli/*.c 2>/dev/null; true')"],
-      "include_dirs": ["src", "shim"]
+      "sources": ["<!@(sh -c 'ls runtime-cli/*.c src/core/*.c shim/util.c shim/state.c 2>/dev/null; true')"],
+      "include_dirs": ["src", "shim"],
+      "libraries": ["-lseccomp", "-ljson-c", "-lcap"]
     }
   ]
 }

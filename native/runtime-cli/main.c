@@ -15,24 +15,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shim.h"
+
 static const char *root_dir = "/run/tsstack-runtime";
 
 static int usage(void) {
   fputs("usage: tsstack-runtime [--root DIR] create --bundle DIR ID\n"
         "       tsstack-runtime [--root DIR] start|state|delete [--force]|kill ID [SIGNAL]\n"
-        "       tsstack-runtime [--root DIR] run --bundle DIR ID\n",
+        "       tsstack-runtime [--root DIR] run --bundle DIR ID\n"
+        "       tsstack-runtime exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...\n",
         stderr);
   return 2;
 }
 
 static void state_dir(const char *id, char *out, size_t len) { snprintf(out, len, "%s/%s", root_dir, id); }
 
-static void shim_path(char *out, size_t len) {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  self[n > 0 ? n : 0] = 0;
-  snprintf(out, len, "%s/tsstack-shim", dirname(self));
-}
 
 /* One command to the shim, one JSON line back into `reply`. Returns -1 when the shim is gone. */
 static int ask(const char *id, const char *command, char *reply, size_t len) {
@@ -74,7 +71,7 @@ static long json_number(const char *json, const char *key) {
 }
 
 static int cmd_create(const char *bundle, const char *id) {
-  char dir[PATH_MAX], config[PATH_MAX], shim[PATH_MAX], bundle_abs[PATH_MAX];
+  char dir[PATH_MAX], config[PATH_MAX], bundle_abs[PATH_MAX];
   if (!realpath(bundle, bundle_abs)) {
     fprintf(stderr, "tsstack-runtime: bundle %s: %s\n", bundle, strerror(errno));
     return 1;
@@ -93,7 +90,6 @@ static int cmd_create(const char *bundle, const char *id) {
     fputs(bundle_abs, f);
     fclose(f);
   }
-  shim_path(shim, sizeof shim);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return 1;
   pid_t pid = fork();
@@ -102,7 +98,7 @@ static int cmd_create(const char *bundle, const char *id) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);
-    execl(shim, shim, "create", dir, config, (char *)NULL);
+    execl("/proc/self/exe", "tsstack-runtime", "shim-create", dir, config, (char *)NULL);
     _exit(127);
   }
   close(fds[1]);
@@ -208,6 +204,8 @@ static int cmd_delete(const char *id, int force) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 4 && strcmp(argv[1], "shim-create") == 0) return ts_shim_create(argv[2], argv[3], fcntl(3, F_GETFD) >= 0 ? 3 : 1);
+  if (argc >= 3 && strcmp(argv[1], "exec") == 0) return ts_shim_exec(argc - 2, argv + 2);
   int i = 1;
   if (i + 1 < argc && strcmp(argv[i], "--root") == 0) {
     root_dir = argv[i + 1];

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
+#include "core/cgroup.h"
 #include "core/error.h"
 
 typedef struct ts_log ts_log;
@@ -25,7 +28,13 @@ int ts_write_file_atomic(const char *dir, const char *name, const char *content)
 /* Writes "err <errno> <step>\t<message>\n" to fd. */
 void ts_report_error(int fd, const ts_error *err);
 
+long ts_pid_start_time(pid_t pid);
+/* Rewrites state.json: status, container pid and start time, this process as the shim, cgroup dirs. */
+void ts_write_state(const char *state_dir, const char *status, pid_t pid, const ts_cgroup *cg, int64_t created_at,
+                    int64_t started_at);
+
 int ts_shim_create(const char *state_dir, const char *config_path, int result_fd);
+int ts_shim_supervise(int argc, char **argv);
 int ts_shim_exec(int argc, char **argv);
 
 #endif

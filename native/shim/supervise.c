@@ -1,6 +1,7 @@
-/* `tsstack-shim create`: makes the container, detaches from the caller, then supervises it: log, control
- * socket (start, state, kill, wait), exit record. The shim exits after the container has and its cgroup is
- * gone, leaving exit.json beside state.json. */
+/* tsstack-shim: the per-container supervisor. `tsstack-runtime shim-create` makes the container and execs
+ * this program, which stays the parent of the container's first process: it keeps the log, answers the control
+ * socket (start, state, kill, wait) and records the exit. It exits after the container has and its cgroup is
+ * gone, leaving exit.json beside state.json. Kept small: one runs per container. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,20 +11,16 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/container.h"
-#include "core/spec.h"
 #include "shim.h"
 
 #define MAX_CLIENTS 32
 
 typedef struct shim {
   const char *state_dir;
-  ts_spec spec;
   ts_container c;
   ts_log *log;
   int listen_fd, signal_fd;
@@ -34,45 +31,8 @@ typedef struct shim {
   char exit_json[256];
 } shim;
 
-static long pid_start_time(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
-  return p ? strtol(p + 1, NULL, 10) : -1;
-}
-
 static void write_state(shim *s) {
-  char cgroup[TS_CGROUP_MAX_DIRS * 300 + 64] = "null";
-  if (s->c.has_cgroup) ts_cgroup_to_json(&s->c.cgroup, cgroup, sizeof cgroup);
-  char state[sizeof cgroup + 512];
-  snprintf(state, sizeof state,
-           "{\"status\":\"%s\",\"pid\":%d,\"pidStartTime\":%ld,\"shimPid\":%d,\"shimStartTime\":%ld,\"createdAt\":%lld,"
-           "\"startedAt\":%lld,\"cgroup\":%s}\n",
-           s->status, (int)s->c.pid, pid_start_time(s->c.pid), (int)getpid(), pid_start_time(getpid()),
-           (long long)s->created_at, (long long)s->started_at, cgroup);
-  ts_write_file_atomic(s->state_dir, "state.json", state);
-}
-
-static int open_control_socket(const char *state_dir, ts_error *err) {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if ((size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/control.sock", state_dir) >= sizeof addr.sun_path)
-    return ts_fail(err, ENAMETOOLONG, "control socket", "%s/control.sock is too long for a unix socket", state_dir);
-  unlink(addr.sun_path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return ts_fail(err, errno, "control socket", "socket");
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
-    int saved = errno;
-    close(fd);
-    return ts_fail(err, saved, "control socket", "bind %s", addr.sun_path);
-  }
-  return fd;
+  ts_write_state(s->state_dir, s->status, s->c.pid, s->c.has_cgroup ? &s->c.cgroup : NULL, s->created_at, s->started_at);
 }
 
 static void reply(int fd, const char *line) {
@@ -155,7 +115,7 @@ static void accept_client(shim *s) {
 }
 
 static int pump(shim *s, int *fd, int stream) {
-  char buf[65536];
+  char buf[16384];
   ssize_t n = read(*fd, buf, sizeof buf);
   if (n > 0) {
     if (s->log) ts_log_feed(s->log, stream, buf, (size_t)n);
@@ -225,56 +185,43 @@ static void supervise(shim *s) {
   }
 }
 
-static void detach(void) {
-  pid_t pid = fork();
-  if (pid < 0) _exit(1);
-  if (pid > 0) _exit(0);
-  setsid();
+static void unlink_socket(const char *state_dir) {
+  char sock[4200];
+  snprintf(sock, sizeof sock, "%s/control.sock", state_dir);
+  unlink(sock);
 }
 
-int ts_shim_create(const char *state_dir, const char *config_path, int result_fd) {
-  /* Nothing of the caller but the result fd stays open in the shim. */
-  syscall(SYS_close_range, result_fd + 1, ~0U, 0);
-  detach();
-  shim s = {.state_dir = state_dir, .listen_fd = -1, .status = "created", .created_at = ts_now_ms()};
+/* `tsstack-shim supervise STATE_DIR PID START STATUS STDOUT STDERR LISTEN CREATED_AT LOG MAX_SIZE MAX_FILE
+ * CG_VERSION [CONTROLLER=DIR]...`: the re-exec'd shim; internal, run only by create. */
+int ts_shim_supervise(int argc, char **argv) {
+  if (argc < 12) return 2;
+  shim s = {.state_dir = argv[0], .status = "created"};
   for (int i = 0; i < MAX_CLIENTS; i++) s.clients[i] = -1;
-  ts_error err = {0};
+  s.c.pid = atoi(argv[1]);
+  int *fds[] = {&s.c.start_fd, &s.c.status_fd, &s.c.stdout_fd, &s.c.stderr_fd, &s.listen_fd};
+  for (int i = 0; i < 5; i++) {
+    *fds[i] = atoi(argv[2 + i]);
+    if (*fds[i] >= 0) fcntl(*fds[i], F_SETFD, FD_CLOEXEC);
+  }
+  s.created_at = strtoll(argv[7], NULL, 10);
+  s.c.cgroup.version = atoi(argv[11]);
+  s.c.has_cgroup = s.c.cgroup.version > 0;
+  for (int i = 12; i < argc && s.c.cgroup.ndirs < TS_CGROUP_MAX_DIRS; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (!eq) continue;
+    size_t n = s.c.cgroup.ndirs++;
+    snprintf(s.c.cgroup.controller[n], sizeof s.c.cgroup.controller[n], "%.*s", (int)(eq - argv[i]), argv[i]);
+    snprintf(s.c.cgroup.dir[n], sizeof s.c.cgroup.dir[n], "%s", eq + 1);
+  }
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   signal(SIGPIPE, SIG_IGN);
-  /* The container is created with SIGCHLD blocked, so its exit cannot slip by before the signalfd exists. */
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  if (ts_spec_load(config_path, &s.spec, &err) < 0 || ts_container_create(&s.spec, &s.c, &err) < 0) {
-    ts_report_error(result_fd, &err);
-    return 1;
-  }
   s.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  s.listen_fd = open_control_socket(state_dir, &err);
-  if (s.listen_fd < 0) {
-    kill(s.c.pid, SIGKILL);
-    waitpid(s.c.pid, NULL, 0);
-    if (s.c.has_cgroup) ts_cgroup_destroy(&s.c.cgroup);
-    ts_report_error(result_fd, &err);
-    return 1;
-  }
-  char log_path[4200];
-  if (s.spec.log_path) snprintf(log_path, sizeof log_path, "%s", s.spec.log_path);
-  else snprintf(log_path, sizeof log_path, "%s/container.log", state_dir);
-  s.log = ts_log_open(log_path, s.spec.log_max_size, s.spec.log_max_file);
-  write_state(&s);
-  char ok[64];
-  int n = snprintf(ok, sizeof ok, "ok %d %d\n", (int)s.c.pid, (int)getpid());
-  ssize_t w = write(result_fd, ok, (size_t)n);
-  (void)w;
-  close(result_fd);
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd < 3; fd++) dup2(devnull, fd);
-  if (devnull > 2) close(devnull);
+  s.log = ts_log_open(argv[8], strtoll(argv[9], NULL, 10), atoi(argv[10]));
   supervise(&s);
-  char sock[4200];
-  snprintf(sock, sizeof sock, "%s/control.sock", state_dir);
-  unlink(sock);
+  unlink_socket(s.state_dir);
   ts_log_close(s.log);
   return 0;
 }

@@ -105,7 +105,7 @@ describe('container core', () => {
           [
             'sh',
             '-c',
-            'touch /x 2>&1 | grep -q "Read-only" && echo rootro; cat /data/in.txt; echo; echo out > /data/out.txt; echo y > /ro/y 2>/dev/null || echo bindro; echo t > /scratch/t && grep " /scratch " /proc/mounts', // prettier-ignore
+            'touch /x 2>&1 | grep -q "Read-only" && echo rootro; cat /data/in.txt; echo; echo out > /data/out.txt; (echo y > /ro/y) 2>/dev/null || echo bindro; echo t > /scratch/t && grep " /scratch " /proc/mounts', // prettier-ignore
           ],
           {
             readonlyRootfs: true,

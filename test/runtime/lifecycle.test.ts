@@ -218,7 +218,7 @@ describe('container lifecycle', () => {
     expect(hostMountsMentioning('/gone')).toEqual([]);
     const shims = execFileSync('sh', [
       '-c',
-      `pgrep -f "[t]sstack-shim create ${kit.runtime.stateRoot}/gone" || true`,
+      `pgrep -f "[t]sstack-shim supervise ${kit.runtime.stateRoot}/gone" || true`,
     ]).toString();
     expect(shims.trim()).toBe('');
   });

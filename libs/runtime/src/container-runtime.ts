@@ -15,7 +15,7 @@ import {
   RuntimeError,
 } from './errors';
 import { readLog } from './log-reader';
-import { coreBinding, shimPath } from './native';
+import { coreBinding, runtimeCliPath } from './native';
 import { buildOciConfig, checkContainerSpec, type HostDevice } from './oci-config';
 import type {
   ContainerInfo,
@@ -177,7 +177,7 @@ export class ContainerRuntime {
       };
       fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
       fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-      await coreBinding().spawnShim(shimPath(), dir, path.join(dir, 'config.json'));
+      await coreBinding().spawnShim(runtimeCliPath(), dir, path.join(dir, 'config.json'));
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw this.nativeError(spec.id, 'create', err);
@@ -344,7 +344,7 @@ export class ContainerRuntime {
     if (o.cwd) args.push('-w', o.cwd);
     if (o.user) args.push('-u', o.user);
     args.push('--', ...o.args);
-    return spawn(shimPath(), args, { stdio: 'pipe' });
+    return spawn(runtimeCliPath(), args, { stdio: 'pipe' });
   }
 
   /** exec, collecting output; killed after `timeoutMs` (exit code 137, timedOut). */

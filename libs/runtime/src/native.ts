@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { NativeCoreMissingError } from './errors';
 
 export interface CoreBinding {
-  /** Starts `tsstack-shim create stateDir configPath`; resolves once the container waits to be started. */
+  /** Runs `tsstack-runtime shim-create stateDir configPath`; resolves once the container waits to be started
+   * under its own tsstack-shim. */
   spawnShim(
     shimPath: string,
     stateDir: string,

@@ -1,5 +1,5 @@
-// tsstack_core: the container core's binding. One call, spawnShim, starts a shim off the JS thread
-// (posix_spawn, then the shim detaches itself) and resolves once the container waits to be started, or
+// tsstack_core: the container core's binding. One call, spawnShim, runs `tsstack-runtime shim-create` off the JS
+// thread (posix_spawn; it detaches itself and becomes the container's tsstack-shim) and resolves once the container waits to be started, or
 // rejects with an Error shaped like Node's fs errors: code ('EINVAL'), errno, syscall (the failing step).
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +36,7 @@ ShimResult RunShim(const std::string &shim, const std::string &stateDir, const s
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
-  const char *argv[] = {shim.c_str(), "create", stateDir.c_str(), config.c_str(), nullptr};
+  const char *argv[] = {shim.c_str(), "shim-create", stateDir.c_str(), config.c_str(), nullptr};
   pid_t pid;
   int rc = posix_spawn(&pid, shim.c_str(), &actions, nullptr, const_cast<char **>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);

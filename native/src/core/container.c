@@ -26,11 +26,6 @@
 
 extern char **environ;
 
-typedef struct status_msg {
-  char kind;
-  ts_error err;
-} status_msg;
-
 typedef struct child_fds {
   int go_read, status_write, stdin_fd, stdout_fd, stderr_fd, tty_slave;
   int ns_fds[8];
@@ -39,7 +34,7 @@ typedef struct child_fds {
 } child_fds;
 
 static void report(int fd, char kind, const ts_error *err) {
-  status_msg msg;
+  ts_status_msg msg;
   memset(&msg, 0, sizeof msg);
   msg.kind = kind;
   if (err) msg.err = *err;
@@ -212,12 +207,6 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
-static int read_status(int fd, status_msg *msg) {
-  ssize_t n;
-  do n = read(fd, msg, sizeof *msg);
-  while (n < 0 && errno == EINTR);
-  return (int)n;
-}
 
 int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
   memset(c, 0, sizeof *c);
@@ -282,8 +271,8 @@ int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
     ts_fail(err, errno, "sync", "release the child");
     goto fail;
   }
-  status_msg msg;
-  int n = read_status(status[0], &msg);
+  ts_status_msg msg;
+  int n = ts_read_status(status[0], &msg);
   if (n != (int)sizeof msg || msg.kind != 'R') {
     if (n == (int)sizeof msg && msg.kind == 'E') *err = msg.err;
     else ts_fail(err, 0, "create", "the container process died during set-up");
@@ -314,17 +303,5 @@ fail:
   close_fd(&master);
   if (c->has_cgroup) ts_cgroup_destroy(&c->cgroup);
   c->has_cgroup = 0;
-  return -1;
-}
-
-int ts_container_start(ts_container *c, ts_error *err) {
-  if (write(c->start_fd, "S", 1) != 1) return ts_fail(err, errno, "start", "release the exec");
-  close_fd(&c->start_fd);
-  status_msg msg;
-  int n = read_status(c->status_fd, &msg);
-  close_fd(&c->status_fd);
-  if (n == 0) return 0;
-  if (n == (int)sizeof msg && msg.kind == 'E') *err = msg.err;
-  else ts_fail(err, 0, "start", "no word from the container process");
   return -1;
 }

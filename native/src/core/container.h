@@ -19,6 +19,15 @@ typedef struct ts_container {
   ts_cgroup cgroup;
 } ts_container;
 
+/* What the child reports on the status pipe. */
+typedef struct ts_status_msg {
+  char kind; /* 'R' ready, 'E' error */
+  ts_error err;
+} ts_status_msg;
+
+/* One message from the status pipe: its size, 0 at end of file (the program was executed). */
+int ts_read_status(int fd, ts_status_msg *msg);
+
 /* Creates the container and returns once its process waits to exec. On failure nothing is left: no process,
  * no cgroup. */
 int ts_container_create(const ts_spec *spec, ts_container *c, ts_error *err);

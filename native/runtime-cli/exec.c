@@ -1,4 +1,4 @@
-/* `tsstack-shim exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...`: runs a process in a running
+/* `tsstack-runtime exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...`: runs a process in a running
  * container: its cgroup, all its namespaces, its capabilities, no_new_privs and seccomp filter. Exits with the
  * process's code (128 + signal when killed). With -t the process gets a terminal proxied to our stdio. */
 #include <errno.h>
@@ -51,7 +51,7 @@ static int parse_args(int argc, char **argv, exec_opts *o) {
 static int fail(const ts_error *err) {
   char msg[600];
   ts_error_format(err, msg, sizeof msg);
-  fprintf(stderr, "tsstack-shim exec: %s\n", msg);
+  fprintf(stderr, "tsstack-runtime exec: %s\n", msg);
   return 126;
 }
 
@@ -181,7 +181,7 @@ static void forward(int sig) {
 int ts_shim_exec(int argc, char **argv) {
   exec_opts o = {0};
   if (parse_args(argc, argv, &o) < 0) {
-    fputs("usage: tsstack-shim exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...\n", stderr);
+    fputs("usage: tsstack-runtime exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...\n", stderr);
     return 2;
   }
   ts_error err = {0};
