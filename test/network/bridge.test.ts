@@ -3,6 +3,7 @@
 // tasks.<svc>, aliases, forwarding), a task leaving DNS/VIP, and a clean removal listed resource by resource.
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dnsPacket from 'dns-packet';
@@ -151,6 +152,30 @@ describe('bridge networks on one host', () => {
     expect(await nslookupIn(ns.cli, 'example.org', gw)).toEqual(['203.0.113.7']);
   });
 
+  it('answers over TCP too', async () => {
+    const gw = fs.readFileSync(resolv.cli, 'utf8').match(/nameserver (\S+)/)![1];
+    const fd = await netlink.bindSocket(ns.cli, 'tcp', addr.cli, 0);
+    const sock = new net.Socket({ fd });
+    const query = dnsPacket.streamEncode({
+      type: 'query',
+      id: 7,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name: 'tasks.web' }],
+    });
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      let buf = Buffer.alloc(0);
+      sock.on('error', reject);
+      sock.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) resolve(buf);
+      });
+      sock.connect(53, gw, () => sock.write(query));
+    });
+    sock.destroy();
+    const answers = dnsPacket.streamDecode(reply).answers ?? [];
+    expect(answers.map((a) => (a as { data?: unknown }).data).sort()).toEqual([addr.web1, addr.web2].sort());
+  });
+
   it('isolates networks and keeps internal networks inside', async () => {
     expect(await wgetIn(ns.other, `http://${addr.web1}/`)).toBeUndefined();
     expect(await wgetIn(ns.cli, `http://${addr.other}/`)).toBeUndefined();
@@ -216,7 +241,7 @@ describe('bridge networks on one host', () => {
     const server = await udpSocketIn(ns.web2, '0.0.0.0', 5353);
     const client = await udpSocketIn(outside, up.outside, 0);
     try {
-      server.on('message', (msg, rinfo) =>
+      server.on('message', (_msg, rinfo) =>
         server.send(Buffer.from(`pong ${rinfo.address}`), rinfo.port, rinfo.address),
       );
       await m.publishPorts('web2', [{ protocol: 'udp', published: 5353, target: 5353 }]);
