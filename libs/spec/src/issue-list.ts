@@ -1,7 +1,7 @@
 // libs/spec: collects every problem found while loading, each located (file:line:col, field path) with the
 // offending source line and a caret, and turns them into one SpecError.
 import { SpecError, type SpecIssue } from '@tsstack/model';
-import { locate, pathText, type PathSeg, type SourceLoc } from './source-locations';
+import { locate, locateKey, pathText, type PathSeg, type SourceLoc } from './source-locations';
 
 export class IssueList {
   readonly issues: SpecIssue[] = [];
@@ -26,6 +26,11 @@ export class IssueList {
   /** An issue at a field path of the merged tree `root`; `fallbackFile` when nothing along it is located. */
   add(root: unknown, path: readonly PathSeg[], message: string, fallbackFile: string): void {
     this.addAt(locate(root, path) ?? { file: fallbackFile }, pathText(path), message);
+  }
+
+  /** An issue about a key itself (unknown or unsupported field): the caret goes under the key. */
+  addKey(root: unknown, path: readonly PathSeg[], message: string, fallbackFile: string): void {
+    this.addAt(locateKey(root, path) ?? { file: fallbackFile }, pathText(path), message);
   }
 
   get size(): number {

@@ -12,6 +12,27 @@ export type PathSeg = string | number;
 export type Tree = Record<string, unknown>;
 
 const childLocs = new WeakMap<object, Map<PathSeg, SourceLoc>>();
+/** Where the key itself was written (for "unknown field" messages), when it differs from its value. */
+const keyLocs = new WeakMap<object, Map<PathSeg, SourceLoc>>();
+
+export function setKeyLoc(container: object, key: PathSeg, loc: SourceLoc | undefined): void {
+  if (!loc) return;
+  let m = keyLocs.get(container);
+  if (!m) keyLocs.set(container, (m = new Map()));
+  m.set(key, loc);
+}
+
+/** The location of the last key of `path` (falls back to its value's location). */
+export function locateKey(root: unknown, path: readonly PathSeg[]): SourceLoc | undefined {
+  let node = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (node === null || typeof node !== 'object') return locate(root, path);
+    node = (node as Record<PathSeg, unknown>)[path[i]!];
+  }
+  const last = path[path.length - 1];
+  if (last === undefined || node === null || typeof node !== 'object') return locate(root, path);
+  return keyLocs.get(node)?.get(last) ?? locate(root, path);
+}
 
 export function setLoc(container: object, key: PathSeg, loc: SourceLoc | undefined): void {
   if (!loc) return;
@@ -27,6 +48,7 @@ export function getLoc(container: object, key: PathSeg): SourceLoc | undefined {
 /** Copies the location of `from[fromKey]` to `to[toKey]`. */
 export function copyLoc(to: object, toKey: PathSeg, from: object, fromKey: PathSeg): void {
   setLoc(to, toKey, getLoc(from, fromKey));
+  setKeyLoc(to, toKey, keyLocs.get(from)?.get(fromKey));
 }
 
 /** The deepest known location along `path` from `root`. */

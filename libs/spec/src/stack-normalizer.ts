@@ -30,7 +30,7 @@ const Z_DRIVER = z.enum(['bridge', 'overlay']);
 export function normalizeStack(c: Checker, ctx: StackContext, root: Tree): StackSpec {
   for (const k of Object.keys(root)) {
     const msg = fieldMessage(k, judgeField(k, TOP_LEVEL_SUPPORTED, TOP_LEVEL_UNSUPPORTED));
-    if (msg) c.error([k], msg.replace('field', 'top-level section'));
+    if (msg) c.issues.addKey(root, [k], msg.replace('field', 'top-level section'), c.fallbackFile);
   }
   const stack: StackSpec = {
     name: ctx.projectName,
@@ -51,9 +51,11 @@ export function normalizeStack(c: Checker, ctx: StackContext, root: Tree): Stack
       : (c.mapping(root.services, ['services']) ?? {});
   for (const [name, raw] of Object.entries(services)) {
     if (!DNS_LABEL.test(name)) {
-      c.error(
+      c.issues.addKey(
+        root,
         ['services', name],
         `service name "${name}" must be a DNS label (lowercase letters, digits and "-", at most 63), e.g. "${dnsLabel(name) || 'web'}"`,
+        c.fallbackFile,
       );
     }
     const spec = normalizeService(c, ctx, name, raw);

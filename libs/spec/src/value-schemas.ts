@@ -89,7 +89,7 @@ export class Checker {
     if (fields) {
       for (const k of Object.keys(value)) {
         const msg = fieldMessage(k, judgeField(k, fields.supported, fields.unsupported));
-        if (msg) this.error([...path, k], msg);
+        if (msg) this.issues.addKey(this.root, [...path, k], msg, this.fallbackFile);
       }
     }
     return value;

@@ -11,6 +11,7 @@ import {
   isPlainObject,
   OverrideMarker,
   ResetMarker,
+  setKeyLoc,
   setLoc,
   type PathSeg,
   type SourceLoc,
@@ -190,6 +191,7 @@ class Converter {
         }
         defineChild(out, key, value);
         setLoc(out, key, this.loc(valueNode && valueNode.range ? valueNode : keyNode));
+        setKeyLoc(out, key, this.loc(keyNode));
       }
       for (const src of merges) {
         for (const [k, v] of Object.entries(src)) {
