@@ -39,6 +39,8 @@ describe('controller with fake agents (embedded redis-server)', () => {
       expect((await fs.stat(path.join(dir, 'controller', f))).mode & 0o777).toBe(0o600);
     }
     expect((await fs.readFile(path.join(dir, 'controller', 'token'), 'utf8')).trim()).toBe(c.token);
+    const redisPid = Number(await fs.readFile(path.join(dir, 'system', 'redis.pid'), 'utf8'));
+    expect(() => process.kill(redisPid, 0)).not.toThrow();
     const r = await c.api('GET', '/v1/stacks', undefined, null);
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } });

@@ -63,6 +63,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       const o = owned;
       cleanups.push(() => o.stop());
       redisUrl = owned.url;
+      // `tsstack system status|stop` find the owned redis-server here.
+      const sysDir = path.join(cfg.dataDir, 'system');
+      await fs.mkdir(sysDir, { recursive: true, mode: 0o700 });
+      const pidFile = path.join(sysDir, 'redis.pid');
+      await fs.writeFile(pidFile, `${o.pid}\n`, { mode: 0o600 });
+      cleanups.push(() => fs.rm(pidFile, { force: true }));
     }
     const redis = await connectRedis(redisUrl);
     cleanups.push(async () => redis.disconnect());
