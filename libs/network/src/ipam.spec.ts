@@ -113,3 +113,14 @@ describe('Ipam', () => {
     );
   });
 });
+
+describe('Ipam.adoptNetwork', () => {
+  it('records a subnet chosen elsewhere, refusing overlaps', () => {
+    const ipam = new Ipam();
+    ipam.adoptNetwork('o', 'overlay', '10.250.1.0/24', '10.250.1.1', '10.250.1.64/26');
+    expect(ipam.allocate('o', 't1')).toBe('10.250.1.64');
+    expect(() => ipam.adoptNetwork('p', 'overlay', '10.250.0.0/16', '10.250.0.1')).toThrow(
+      /overlaps network o/,
+    );
+  });
+});

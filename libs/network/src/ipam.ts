@@ -187,7 +187,13 @@ export class Ipam {
   }
 
   /** Records a network whose subnet someone else chose (an overlay network from the controller). */
-  adoptNetwork(id: string, driver: NetworkDriverName, subnet: string, gateway: string): IpamNetwork {
+  adoptNetwork(
+    id: string,
+    driver: NetworkDriverName,
+    subnet: string,
+    gateway: string,
+    ipRange?: string,
+  ): IpamNetwork {
     const existing = this.state.networks[id];
     if (existing && existing.subnet === subnet) return structuredClone(existing);
     const cidr = parseCidr(subnet);
@@ -205,6 +211,7 @@ export class Ipam {
       allocations: existing?.allocations ?? {},
       cursor: 0,
     };
+    if (ipRange) this.state.networks[id].ipRange = ipRange;
     return structuredClone(this.state.networks[id]);
   }
 

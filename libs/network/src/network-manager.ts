@@ -163,16 +163,19 @@ export class NetworkManager {
       const driver = req.driver as NetworkDriverName;
       let subnet: string;
       let gateway: string;
-      if (driver === 'overlay' && req.subnet) {
+      if (req.subnet) {
+        // Chosen by the controller: checked against this host, then adopted as it is.
+        const ipRange = req.ipam?.[0]?.ipRange;
         const problems = this.ipam.validate(
-          { id: req.id, driver: req.driver, ipam: [{ subnet: req.subnet, gateway: req.gateway }] },
+          { id: req.id, driver: req.driver, ipam: [{ subnet: req.subnet, gateway: req.gateway, ipRange }] },
           await this.hostRoutes(),
         );
+        if (driver === 'overlay' && !req.vni)
+          problems.push(`network ${req.id}: an overlay network needs a VNI`);
         if (problems.length) throw new NetworkConfigError(problems);
-        if (!req.vni) throw new NetworkConfigError([`network ${req.id}: an overlay network needs a VNI`]);
         subnet = req.subnet;
         gateway = req.gateway || intToIp(parseCidr(subnet)!.base + 1);
-        this.ipam.adoptNetwork(req.id, driver, subnet, gateway);
+        this.ipam.adoptNetwork(req.id, driver, subnet, gateway, ipRange);
       } else {
         if (driver === 'overlay' && !req.vni) {
           throw new NetworkConfigError([`network ${req.id}: an overlay network needs a VNI`]);
@@ -274,7 +277,7 @@ export class NetworkManager {
       driver: a.spec.driver,
       internal: a.spec.internal,
       ipam: a.spec.ipam,
-      subnet: a.spec.driver === 'overlay' ? a.subnet : undefined,
+      subnet: a.subnet || undefined,
       gateway: a.gateway,
       vni: a.vni,
       lbAddress: me?.address,
