@@ -144,3 +144,19 @@ test('prune keeps what a live lease holds and drops leases of dead processes', a
   expect(fs.existsSync(dead)).toBe(false);
   expect(fs.existsSync(lowers[0])).toBe(false);
 });
+
+test('an image of 60 layers still mounts: long lowerdir lists go through short links', async () => {
+  const store = new ImageStore({ root: path.join(tmp, 'store') });
+  const layers: Entry[][] = Array.from({ length: 60 }, (_, i) => [{ name: `f${i}`, content: String(i) }]);
+  layers.push([{ name: '.wh.f0' }]);
+  await storeImage(store, 'local/tall:1', layers);
+  const d = await store.prepareRootfs('local/tall:1', 'tall');
+  expect(d.lowerDirs).toHaveLength(61);
+  expect(d.lowerDirs.join(':').length).toBeLessThan(3500);
+  const seen = inOverlay(d, 'ls "$M" | wc -l; cat "$M/f59"; echo; test ! -e "$M/f0" && echo f0-gone');
+  expect(seen.trim().split('\n')).toEqual(['59', '59', 'f0-gone']);
+  await store.releaseRootfs('tall');
+  await store.remove('local/tall:1');
+  await store.prune();
+  expect(fs.readdirSync(store.snapshots.linkDir)).toEqual([]);
+});

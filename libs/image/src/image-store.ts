@@ -76,7 +76,7 @@ export class ImageStore {
   constructor(private readonly opts: ImageStoreOptions = {}) {
     this.root = opts.root ?? '/var/lib/tsstack/images';
     this.blobs = new BlobStore(this.root);
-    this.snapshots = new SnapshotStore(path.join(this.root, 'snapshots'));
+    this.snapshots = new SnapshotStore(path.join(this.root, 'snapshots'), path.join(this.root, 'l'));
     this.leases = new LeaseStore(path.join(this.root, 'leases'));
     fs.mkdirSync(this.root, { recursive: true });
   }
@@ -554,7 +554,7 @@ export class ImageStore {
   async unpack(manifestDigest: string): Promise<string[]> {
     const layers = this.layersOf(manifestDigest);
     if (layers.length === 0) return [this.snapshots.empty()];
-    return (await this.snapshots.ensure(layers)).reverse();
+    return this.snapshots.shortPaths((await this.snapshots.ensure(layers)).reverse());
   }
 
   private containerDir(containerId: string): string {

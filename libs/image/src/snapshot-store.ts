@@ -30,11 +30,17 @@ export function chainIds(diffIds: string[]): string[] {
 }
 
 const MISSING_LINK = /hardlink target/;
+/** Room left in the 4 KiB mount option page for upperdir=, workdir= and the rest. */
+const MAX_LOWERDIR_CHARS = 3000;
 
 export class SnapshotStore {
   private readonly running = new Map<string, Promise<void>>();
 
-  constructor(readonly dir: string) {}
+  /** `linkDir`: where short links for long lowerdir lists go (kept short: <store root>/l). */
+  constructor(
+    readonly dir: string,
+    readonly linkDir: string = path.join(dir, 'l'),
+  ) {}
 
   path(chainId: string): string {
     return path.join(this.dir, chainId.split(':')[1] ?? chainId);
@@ -121,6 +127,32 @@ export class SnapshotStore {
     return p;
   }
 
+  /**
+   * The kernel takes mount options of one page (4096 bytes) at most, so `lowerdir=` of many long paths
+   * does not fit. When the joined dirs get long, each is given as a short symlink <root>/l/<8 hex> to its
+   * snapshot (overlayfs resolves the links at mount time), as docker's overlay2 driver does with its l/.
+   */
+  shortPaths(dirs: string[]): string[] {
+    if (dirs.join(':').length <= MAX_LOWERDIR_CHARS) return dirs;
+    fs.mkdirSync(this.linkDir, { recursive: true });
+    return dirs.map((d) => {
+      const name = path.basename(d);
+      const target = path.relative(this.linkDir, d);
+      // 8 hex chars, longer only on a clash of prefixes.
+      for (const len of [8, 16, 64]) {
+        const link = path.join(this.linkDir, name.slice(0, len));
+        try {
+          fs.symlinkSync(target, link);
+          return link;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if (fs.readlinkSync(link) === target) return link;
+        }
+      }
+      return d;
+    });
+  }
+
   /** Snapshot names (chain id hex) on disk; in-flight temp dirs are not listed. */
   list(): string[] {
     if (!fs.existsSync(this.dir)) return [];
@@ -135,6 +167,10 @@ export class SnapshotStore {
       fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
       n++;
     }
+    const ldir = this.linkDir;
+    if (fs.existsSync(ldir))
+      for (const l of fs.readdirSync(ldir))
+        if (!fs.existsSync(path.join(ldir, l))) fs.rmSync(path.join(ldir, l), { force: true });
     if (fs.existsSync(this.dir))
       for (const name of fs.readdirSync(this.dir).filter((x) => x.endsWith('.tmp'))) {
         const p = path.join(this.dir, name);
