@@ -23,6 +23,12 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
     .option('--name <name>', 'node name (default: hostname)')
     .option('--address <ip>', 'underlay address of this node')
+    .option(
+      '--image-root <dir>',
+      'image store shared with `tsstack image` ($TSSTACK_IMAGE_ROOT)',
+      process.env.TSSTACK_IMAGE_ROOT ?? '/var/lib/tsstack/images',
+    )
+    .option('--cgroup-parent <path>', 'cgroup under which containers get theirs', '/tsstack')
     .option('--cleanup', 'remove everything the agent created under --state-dir, then exit')
     .action(
       async (o: {
@@ -32,6 +38,8 @@ export function register(program: Command): void {
         stateDir: string;
         name?: string;
         address?: string;
+        imageRoot: string;
+        cgroupParent: string;
         cleanup?: boolean;
       }) => {
         if (o.cleanup) {
@@ -50,6 +58,8 @@ export function register(program: Command): void {
             stateDir: o.stateDir,
             name: o.name,
             address: o.address,
+            imageRoot: o.imageRoot,
+            cgroupParent: o.cgroupParent,
             labels: parseLabels(o.labels),
             log: (m) => process.stderr.write(`node-agent: ${m}\n`),
           });

@@ -50,7 +50,7 @@ export async function followProgress(
   const renderer = new ProgressRenderer(Boolean(process.stdout.isTTY));
   const started = Date.now();
   for (;;) {
-    const progress = progressFromTasks(wanted, await client.listTasks({ stack: spec.name }));
+    const progress = progressFromTasks(wanted, await client.listTasks({ stack: spec.name }), spec.name);
     for (const p of progress) process.stdout.write(renderer.update(p));
     const failed = progress.some((p) => p.phase === 'failed');
     if (atGoal(progress) || failed || Date.now() - started > timeoutMs) {

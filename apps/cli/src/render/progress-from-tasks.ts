@@ -3,12 +3,18 @@
 import type { TaskRow } from '../client/api-types';
 import type { ServiceProgress } from './progress-renderer';
 
-export function progressFromTasks(wanted: Record<string, number>, tasks: TaskRow[]): ServiceProgress[] {
+/** Task rows name services `<stack>_<service>` (as `docker service ls` does); `wanted` uses the file's names. */
+export function progressFromTasks(
+  wanted: Record<string, number>,
+  tasks: TaskRow[],
+  stack?: string,
+): ServiceProgress[] {
   return Object.keys(wanted)
     .sort()
     .map((service) => {
       const desired = wanted[service]!;
-      const mine = tasks.filter((t) => t.service === service && t.desiredState === 'running');
+      const names = new Set([service, `${stack}_${service}`]);
+      const mine = tasks.filter((t) => names.has(t.service) && t.desiredState === 'running');
       const running = mine.filter((t) => t.state === 'running').length;
       const failed = mine.find((t) => t.state === 'failed' || t.state === 'rejected');
       if (failed && running < desired) {

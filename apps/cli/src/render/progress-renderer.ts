@@ -50,8 +50,11 @@ export class ProgressRenderer {
 
 export function renderSummary(all: ServiceProgress[], elapsedMs: number): string {
   const failed = all.filter((p) => p.phase === 'failed');
+  const waiting = all.filter((p) => p.phase !== 'failed' && p.phase !== 'running' && p.phase !== 'healthy');
   const secs = (elapsedMs / 1000).toFixed(1);
-  return failed.length
-    ? `${failed.length} of ${all.length} services failed after ${secs}s: ${failed.map((f) => f.service).join(', ')}\n`
-    : `${all.length} services reached their goal in ${secs}s\n`;
+  if (failed.length)
+    return `${failed.length} of ${all.length} services failed after ${secs}s: ${failed.map((f) => `${f.service} (${f.message ?? 'failed'})`).join(', ')}\n`; // prettier-ignore
+  if (waiting.length)
+    return `${waiting.length} of ${all.length} services did not reach their goal in ${secs}s: ${waiting.map((w) => `${w.service} ${w.ready ?? 0}/${w.desired ?? '?'}`).join(', ')}\n`; // prettier-ignore
+  return `${all.length} services reached their goal in ${secs}s\n`;
 }

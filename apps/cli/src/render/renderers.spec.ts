@@ -97,12 +97,23 @@ describe('progress', () => {
     expect(
       renderSummary(
         [
-          { service: 'a', phase: 'failed' },
+          { service: 'a', phase: 'failed', message: 'exit code 3' },
           { service: 'b', phase: 'running' },
         ],
         2000,
       ),
-    ).toBe('1 of 2 services failed after 2.0s: a\n');
+    ).toBe('1 of 2 services failed after 2.0s: a (exit code 3)\n');
+  });
+  it('says which services did not reach their goal in time', () => {
+    expect(
+      renderSummary(
+        [
+          { service: 'a', phase: 'starting', ready: 1, desired: 3 },
+          { service: 'b', phase: 'running' },
+        ],
+        60_000,
+      ),
+    ).toBe('1 of 2 services did not reach their goal in 60.0s: a 1/3\n');
   });
 });
 
@@ -133,5 +144,9 @@ describe('progressFromTasks', () => {
       t('web', 'running', { desiredState: 'shutdown' }),
     ]);
     expect(p).toEqual([{ service: 'web', phase: 'failed', message: 'exec: no such file' }]);
+  });
+  it('matches task rows named <stack>_<service>, as the controller lists them', () => {
+    const p = progressFromTasks({ web: 2 }, [t('hello_web', 'running'), t('hello_web', 'running')], 'hello');
+    expect(p).toEqual([{ service: 'web', phase: 'running', ready: 2, desired: 2 }]);
   });
 });
