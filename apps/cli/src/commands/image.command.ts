@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parseReference, RegistryAuthError, RegistryClient } from '@tsstack/image';
 import { imageTable, humanSize } from './image/format';
+import { PullProgress } from './image/pull-progress';
 import { collect, defaultAuthFile, ImageCliOptions, openStore } from './image/store-options';
 
 function withStoreOptions(c: Command): Command {
@@ -32,13 +33,12 @@ export function register(program: Command): void {
     .option('--platform <os/arch>', 'platform to pick from a multi-platform image')
     .action(async (ref: string, o: ImageCliOptions & { platform?: string }) => {
       const [osName, architecture] = (o.platform ?? '').split('/');
+      const bars = new PullProgress();
       const img = await openStore(o).pull(ref, {
         platform: o.platform ? { os: osName, architecture } : undefined,
-        onProgress: (e) => {
-          if (e.phase === 'download' && e.bytes === 0)
-            process.stderr.write(`downloading ${e.digest} (${humanSize(e.total ?? 0)})\n`);
-        },
+        onProgress: bars.onProgress,
       });
+      bars.finish();
       console.log(`${img.reference} ${img.digest}`);
     });
 
