@@ -196,6 +196,15 @@ describe('bridge networks on one host', () => {
     // hairpin: the container reaches its own published port through the host address
     expect(await wgetIn(ns.cli, `http://${up.host}:8080/`)).toBe('web1');
     expect(await wgetIn(ns.web1, `http://${up.host}:8080/`)).toBe('web1');
+    // bound to one host address: another address of the host does not answer
+    await m.publishPorts('web1', [
+      { protocol: 'tcp', published: 8080, target: 80 },
+      { protocol: 'tcp', published: 8082, target: 80, hostIp: up.host },
+    ]);
+    const gw = fs.readFileSync(resolv.cli, 'utf8').match(/nameserver (\S+)/)![1];
+    expect(await wgetIn(ns.cli, `http://${up.host}:8082/`)).toBe('web1');
+    expect(await wgetIn(ns.cli, `http://${gw}:8082/`)).toBeUndefined();
+    expect(await wgetIn(ns.cli, `http://${gw}:8080/`)).toBe('web1');
   });
 
   it('spreads VIP connections over serving replicas; an unserving task leaves DNS and the VIP', async () => {

@@ -352,7 +352,7 @@ export class NetworkManager {
    */
   async attachTask(req: AttachRequest): Promise<AttachResult> {
     safeTaskId(req.taskId);
-    // 1. under the lock: address and interface name are reserved (and persisted) ...
+    // 1. under the lock: address and interface name are reserved ...
     const planned = await this.serial(async () => {
       const n = this.requireNetwork(req.networkId);
       const existing = this.state.attachments.find(
@@ -381,8 +381,8 @@ export class NetworkManager {
         serving: req.serving ?? true,
         defaultRoute: !n.internal && !mine.some((x) => x.defaultRoute),
       };
+      // Not persisted yet: if the agent dies now, the veth is a stray the next reconcile removes.
       this.pending.set(`${req.taskId}/${n.id}`, a);
-      this.persist();
       return { a, n, done: false };
     });
     if (planned.done) return this.attachResult(planned.a);
