@@ -120,10 +120,12 @@ class ProjectLoader {
     return { stack, profiles: [...allProfiles].sort(), files, projectDir };
   }
 
-  /** -f files (relative to cwd), or the default file of cwd plus its override file. */
+  /** -f files (relative to cwd), else COMPOSE_FILE, else the default file of cwd plus its override file. */
   private composeFiles(): string[] {
-    if (this.opts.files?.length) {
-      return this.opts.files.map((f) => {
+    const fromEnv = this.shellEnv.COMPOSE_FILE?.split(path.delimiter).filter(Boolean);
+    const given = this.opts.files?.length ? this.opts.files : fromEnv;
+    if (given?.length) {
+      return given.map((f) => {
         const abs = path.resolve(this.cwd, f);
         if (!this.fs.isFile(abs)) this.issues.addAt({ file: CLI }, '', `-f ${f}: no such file (${abs})`);
         return abs;
