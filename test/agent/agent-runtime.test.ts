@@ -1,7 +1,7 @@
 // Integration (root): the agent realizes tasks with the native core. A task runs (secret mounted from the
 // tmpfs, health checked inside the container), stops with its stop signal; an agent that goes away and comes
 // back adopts the running container without restarting it and reports its real exit later.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskState, type AgentMessage, type AssignmentSet, type Task } from '@tsstack/model';
@@ -36,6 +36,12 @@ describe('node agent with the native runtime (root)', () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
     await ctl.close();
     await cleanupAgent(stateDir);
+    // Nothing of the agent is left: no runtime dir, namespace dir or mount.
+    const root = runtimeStateRoot(stateDir);
+    expect(existsSync(root)).toBe(false);
+    expect(existsSync(`${root}-netns`)).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(root);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(stateDir);
   });
 
   const waitStatus = (

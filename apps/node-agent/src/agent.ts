@@ -16,6 +16,10 @@ import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
 import { managedNetwork } from './drivers/managed-network';
 import { NetworkManager } from '@tsstack/network';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 import { ensureSecretsTmpfs, unmountSecretsTmpfs } from './files/file-objects';
 
 export interface AgentOptions {
@@ -204,6 +208,7 @@ function defaultRuntime(
 export async function cleanupAgent(
   stateDir: string = DEFAULT_STATE_DIR,
   runtime?: ContainerRuntimePort,
+  imageRoot?: string,
 ): Promise<void> {
   const state = new StateDir(stateDir);
   const ledger = await state.readLedger();
@@ -211,7 +216,7 @@ export async function cleanupAgent(
     runtime ??
     nativeRuntime({
       runtime: new ContainerRuntime({ stateRoot: runtimeStateRoot(state.root) }),
-      images: new ImageStore({ root: path.join(state.root, 'images') }),
+      images: new ImageStore({ root: imageRoot ?? path.join(state.root, 'images') }),
       dirs: {
         volumesDir: state.volumesDir,
         configsDir: path.join(state.root, 'configs'),
@@ -226,6 +231,13 @@ export async function cleanupAgent(
     const net = await NetworkManager.open({ stateDir: netState, netnsDir: netnsDirOf(stateDir) });
     await net.reconcile({ tasks: [], networks: [] });
     await net.close();
+  }
+  // The namespace dir is a shared bind mount of its own (as iproute2 makes /run/netns); the runtime root holds
+  // nothing once its containers are removed.
+  if (!runtime) {
+    await execFileAsync('umount', [netnsDirOf(stateDir)]).catch(() => undefined);
+    await fs.rm(netnsDirOf(stateDir), { recursive: true, force: true });
+    await fs.rm(runtimeStateRoot(stateDir), { recursive: true, force: true });
   }
   for (const e of ledger.filter((x) => x.kind === 'container')) await rt.removeContainer(e.id);
   for (const e of ledger.filter((x) => x.kind === 'mount')) await unmountSecretsTmpfs(e.id);

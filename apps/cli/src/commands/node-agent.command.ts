@@ -43,7 +43,7 @@ export function register(program: Command): void {
         cleanup?: boolean;
       }) => {
         if (o.cleanup) {
-          await cleanupAgent(o.stateDir);
+          await cleanupAgent(o.stateDir, undefined, o.imageRoot);
           return;
         }
         if (!o.controller || !o.token) {
