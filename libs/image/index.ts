@@ -7,6 +7,7 @@ export { resolveCommand } from './src/resolve-command';
 export type { CommandSource, CommandOverride } from './src/resolve-command';
 export { ImageStore } from './src/image-store';
 export type { ImageStoreOptions, PullOptions, PullPolicy } from './src/image-store';
+export { dockerConfigCredentials } from './src/image-store';
 export { applyLayer, detectCompression } from './src/unpack';
 export { BlobStore, sha256 } from './src/blob-store';
 export { RegistryClient } from './src/registry-client';

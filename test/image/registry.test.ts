@@ -120,6 +120,18 @@ describe('Basic auth', () => {
     });
     expect((await puller.pull(`${authReg.host}/private/bb:1`)).digest).toBe(bb.manifestDigest);
   });
+  test('credentials from an existing Docker config.json', async () => {
+    const dockerConfig = path.join(tmp, 'docker-config.json');
+    const auth = Buffer.from('alice:s3cret').toString('base64');
+    fs.writeFileSync(dockerConfig, JSON.stringify({ auths: { [`https://${authReg.host}`]: { auth } } }));
+    const store = new ImageStore({
+      root: storeDir('auth-docker-config'),
+      insecureRegistries: [authReg.host],
+      authFile: path.join(tmp, 'no-such-auth.json'),
+      dockerConfig,
+    });
+    expect((await store.pull(`${authReg.host}/private/bb:1`)).digest).toBe(bb.manifestDigest);
+  });
   test('wrong password and no credentials give clear errors', async () => {
     const wrong = new ImageStore({
       root: storeDir('auth-bad'),

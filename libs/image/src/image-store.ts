@@ -40,6 +40,39 @@ export interface ImageStoreOptions {
   /** JSON file { "<registry>": { "username", "password" } } (tsstack login writes it, mode 0600). */
   authFile?: string;
   retries?: number;
+  /**
+   * Docker's config.json read for credentials when the auth file has none (`auths.<host>.auth` or
+   * username/password; credential helpers are not run). Default $DOCKER_CONFIG/config.json or
+   * ~/.docker/config.json.
+   */
+  dockerConfig?: string;
+}
+
+function defaultDockerConfig(): string {
+  return path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'config.json');
+}
+
+/** Looks `registry` up in a Docker config.json; docker.io also under https://index.docker.io/v1/. */
+export function dockerConfigCredentials(file: string, registry: string): Credentials | undefined {
+  let doc: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof doc;
+  } catch {
+    return undefined;
+  }
+  const keys = [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`];
+  if (registry === 'docker.io') keys.push('https://index.docker.io/v1/', 'index.docker.io');
+  for (const k of keys) {
+    const e = doc.auths?.[k];
+    if (!e) continue;
+    if (e.username && e.password) return { username: e.username, password: e.password };
+    if (e.auth) {
+      const plain = Buffer.from(e.auth, 'base64').toString();
+      const i = plain.indexOf(':');
+      if (i > 0) return { username: plain.slice(0, i), password: plain.slice(i + 1) };
+    }
+  }
+  return undefined;
 }
 
 export interface PullOptions {
@@ -158,10 +191,13 @@ export class ImageStore {
   }
 
   // ---- pull -------------------------------------------------------------------------------------------
+  /** Credentials from `tsstack login`'s file first, then from an existing Docker config.json. */
   private credentials(registry: string): Credentials | undefined {
-    if (!this.opts.authFile || !fs.existsSync(this.opts.authFile)) return undefined;
-    const all = JSON.parse(fs.readFileSync(this.opts.authFile, 'utf8')) as Record<string, Credentials>;
-    return all[registry];
+    if (this.opts.authFile && fs.existsSync(this.opts.authFile)) {
+      const all = JSON.parse(fs.readFileSync(this.opts.authFile, 'utf8')) as Record<string, Credentials>;
+      if (all[registry]) return all[registry];
+    }
+    return dockerConfigCredentials(this.opts.dockerConfig ?? defaultDockerConfig(), registry);
   }
 
   client(registry: string): RegistryClient {
