@@ -46,6 +46,48 @@ describe('container lifecycle', () => {
     for (const d of kit.cgroupDirs('limits')) expect(fs.existsSync(d)).toBe(false);
   });
 
+  test('a user namespace maps container root to an unprivileged host uid', async () => {
+    const map = [{ containerId: 0, hostId: 200000, size: 65536 }];
+    const info = await kit.runtime.run(
+      kit.spec('userns', ['sh', '-c', 'id -u; cat /proc/self/uid_map | tr -s " "; sleep 5'], {
+        userns: { uidMappings: map, gidMappings: map },
+      }),
+    );
+    await sleep(300);
+    const hostUid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${info.pid}/status`, 'utf8'))![1];
+    expect(hostUid).toBe('200000');
+    await kit.runtime.kill('userns');
+    await kit.runtime.wait('userns');
+    const lines: string[] = [];
+    for await (const e of kit.runtime.logs('userns')) lines.push(e.line.trim());
+    expect(lines).toEqual(['0', '0 200000 65536']);
+  });
+
+  test('the device cgroup refuses devices outside the allowlist, even to root with CAP_MKNOD', async () => {
+    const r = await kit.runToEnd(
+      kit.spec(
+        'devcg',
+        ['sh', '-c', 'mknod /tmp/disk b 8 0 && head -c 1 /tmp/disk > /dev/null && echo read || echo refused'],
+        {
+          // prettier-ignore
+          deviceCgroupRules: [],
+        },
+      ),
+    );
+    expect(r.lines).toContain('refused');
+    expect(r.lines.join('\n')).toMatch(/Operation not permitted/);
+  });
+
+  test('cpu usage is read back from the cgroup', async () => {
+    await kit.runtime.run(
+      kit.spec('cpu', ['sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 30']),
+    );
+    await sleep(800);
+    const stats = await kit.runtime.stats('cpu');
+    expect(stats.cpuUsageNs).toBeGreaterThan(10_000_000);
+    await kit.runtime.remove('cpu', { force: true });
+  });
+
   test('pids limit 0 and -1 both mean unlimited (pids.max = max)', async () => {
     for (const [id, pidsLimit] of [
       ['pids0', 0],

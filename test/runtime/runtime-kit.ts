@@ -28,6 +28,9 @@ export async function createRuntimeKit(): Promise<RuntimeKit> {
   const tag = `${process.pid}-${++counter}`;
   const root = fs.mkdtempSync('/run/tsrt-');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrt-work-'));
+  // Reachable (not readable) by others: a user-namespaced container's root is an unprivileged host uid.
+  fs.chmodSync(root, 0o711);
+  fs.chmodSync(work, 0o711);
   const cgroupParent = `/tsstack-test-${tag}`;
   const runtime = new ContainerRuntime({ stateRoot: path.join(root, 'c'), cgroupParent });
   let n = 0;

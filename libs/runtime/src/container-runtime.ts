@@ -168,6 +168,7 @@ export class ContainerRuntime {
     fs.mkdirSync(dir, { mode: 0o700 });
     try {
       if ('lowerDirs' in spec.rootfs) fs.mkdirSync(rootPath);
+      if (spec.userns) this.shareWithMappedRoot(spec, dir, rootPath);
       const meta: Meta = {
         id: spec.id,
         labels: spec.labels ?? {},
@@ -366,6 +367,20 @@ export class ContainerRuntime {
       });
       child.stdin.end(o.input ?? '');
     });
+  }
+
+  /**
+   * With a user namespace the container's root is an unprivileged host uid: it must reach its rootfs mount
+   * point and own its overlay upper and work dirs (as Docker's userns-remap chowns them).
+   */
+  private shareWithMappedRoot(spec: ContainerSpec, dir: string, rootPath: string): void {
+    const hostOf = (maps: { containerId: number; hostId: number; size: number }[]) =>
+      maps.find((m) => m.containerId === 0)?.hostId ?? 0;
+    const uid = hostOf(spec.userns!.uidMappings);
+    const gid = hostOf(spec.userns!.gidMappings);
+    for (const d of [this.stateRoot, dir]) fs.chmodSync(d, 0o711);
+    const own = 'lowerDirs' in spec.rootfs ? [rootPath, spec.rootfs.upperDir, spec.rootfs.workDir] : [];
+    for (const d of own) fs.chownSync(d, uid, gid);
   }
 
   private socket(id: string): string {

@@ -123,11 +123,29 @@ static const struct {
   unsigned major, minor;
 } DEFAULT_DEVICES[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
+/* In a user namespace mknod is refused: the host's node is bind-mounted instead, as rootless runtimes do. */
+static int bind_host_device(int devfd, const char *name, ts_error *err) {
+  int fd = openat(devfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ts_fail(err, errno, "mknod", "create /dev/%s for a bind mount", name);
+  close(fd);
+  char host[128], target[128];
+  snprintf(host, sizeof host, "/dev/%s", name);
+  fd = openat(devfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return ts_fail(err, errno, "mknod", "open /dev/%s", name);
+  snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+  int rc = mount(host, target, NULL, MS_BIND, NULL);
+  int saved = errno;
+  close(fd);
+  return rc < 0 ? ts_fail(err, saved, "mknod", "bind %s", host) : 0;
+}
+
 static int make_device(int devfd, const char *name, char type, unsigned major, unsigned minor, unsigned mode,
                        uid_t uid, gid_t gid, ts_error *err) {
   mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-  if (mknodat(devfd, name, kind | (mode & 07777), makedev(major, minor)) < 0 && errno != EEXIST)
+  if (mknodat(devfd, name, kind | (mode & 07777), makedev(major, minor)) < 0 && errno != EEXIST) {
+    if (errno == EPERM) return bind_host_device(devfd, name, err);
     return ts_fail(err, errno, "mknod", "/dev/%s", name);
+  }
   if (fchmodat(devfd, name, mode & 07777, 0) < 0) return ts_fail(err, errno, "chmod", "/dev/%s", name);
   if (fchownat(devfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) return ts_fail(err, errno, "chown", "/dev/%s", name);
   return 0;
