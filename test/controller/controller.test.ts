@@ -211,4 +211,71 @@ describe('controller with fake agents (embedded redis-server)', () => {
     await waitFor('full set', async () => a.fulls.length > fulls);
     expect((await c.api<unknown[]>('GET', '/v1/nodes')).body).toHaveLength(3);
   });
+
+  it('overlay networks: subnet, VNI, task addresses, VIPs and cluster-wide endpoints reach every agent', async () => {
+    const net = {
+      name: 'mesh',
+      driver: 'overlay',
+      internal: false,
+      attachable: false,
+      external: false,
+      ipam: [],
+      labels: {},
+      driverOpts: {},
+    };
+    const dep = await c.api('PUT', '/v1/stacks/ov', {
+      stack: {
+        services: {
+          web: {
+            image: 'web',
+            deploy: { replicas: 3 },
+            networks: { mesh: { aliases: [] } },
+            ports: [{ target: 80, published: 8080, protocol: 'tcp', mode: 'ingress' }],
+          },
+          db: {
+            image: 'db',
+            deploy: { replicas: 1, endpointMode: 'dnsrr' },
+            networks: { mesh: { aliases: ['database'], ipv4Address: '10.250.0.9' } },
+          },
+        },
+        networks: { mesh: { ...net, ipam: [{ subnet: '10.250.0.0/24' }] } },
+      },
+    });
+    expect(dep.status).toBe(200);
+    await waitFor('4 running', async () => (await running('ov')).length === 4);
+    const sets = await waitFor('endpoints everywhere', async () => {
+      const found = agents.map((a) => a.set.networks.find((n) => n.id === 'ov_mesh'));
+      const withTasks = agents.filter((a) =>
+        a.set.tasks.some((t) => t.stack === 'ov' && t.desiredState === 512),
+      );
+      const ok = withTasks.every(
+        (a) =>
+          a.set.networks.find((n) => n.id === 'ov_mesh')?.endpoints.filter((e) => e.serving).length === 4,
+      );
+      return ok && withTasks.length > 0 ? found.filter(Boolean) : undefined;
+    });
+    const a = sets[0]!;
+    expect(a.spec.driver).toBe('overlay');
+    expect(a.subnet).toBe('10.250.0.0/24');
+    expect(a.vni).toBeGreaterThanOrEqual(4096);
+    expect(Object.keys(a.vips)).toEqual(['web']);
+    const addrs = a.endpoints.map((e) => e.address);
+    expect(new Set(addrs).size).toBe(4);
+    expect(addrs).toContain('10.250.0.9');
+    expect(addrs.every((x) => x.startsWith('10.250.0.'))).toBe(true);
+    expect(new Set(a.endpoints.map((e) => e.nodeId)).size).toBeGreaterThan(1);
+    expect(a.nodeEndpoints!.length).toBe(new Set(a.endpoints.map((e) => e.nodeId)).size);
+    const dbEp = a.endpoints.find((e) => e.service === 'db')!;
+    expect(dbEp.aliases).toEqual(['db', 'database']);
+    expect(dbEp.mac).toBe('02:42:0a:fa:00:09');
+    for (const g of agents) {
+      await waitFor('ingress', async () =>
+        g.set.ingress.some((p) => p.published === 8080 && p.service === 'web'),
+      );
+    }
+    await c.api('POST', '/v1/services/ov/web/scale', { replicas: 1 });
+    await waitFor('endpoints follow the scale', async () =>
+      agents.some((g) => g.set.networks.find((n) => n.id === 'ov_mesh')?.endpoints.length === 2),
+    );
+  });
 });

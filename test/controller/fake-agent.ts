@@ -109,6 +109,7 @@ export class FakeAgent {
             volumes: m.volumes ?? this.set.volumes,
             configs: m.configs ?? this.set.configs,
             secrets: m.secrets ?? this.set.secrets,
+            ingress: m.ingress ?? this.set.ingress,
           };
           this.act();
         } else if (m.type === 'request') {

@@ -8,6 +8,7 @@
 //   events            stream, capped (MAXLEN ~), field e = event JSON; the entry id is the cursor
 //   leader            "<controller id>#<epoch>" with a TTL (the lease); leader-epoch counter (fencing token)
 //   secret:token, secret:join   API bearer token and agent join token, shared by every controller
+//   overlay           overlay networks' subnets, VNIs and addresses (JSON, leader only)
 //   notify            pub/sub channel: something changed
 export const DEFAULT_PREFIX = 'ts:';
 
@@ -28,4 +29,5 @@ export const keys = {
   apiToken: 'secret:token',
   joinToken: 'secret:join',
   notify: 'notify',
+  overlay: 'overlay',
 };

@@ -37,6 +37,8 @@ export interface Mutation {
   events?: EventInput[];
   /** Leader lease value: the write applies only while this lease is held (fencing). */
   fence?: string;
+  /** Overlay address state (JSON), written by the reconcile leader. */
+  overlay?: string;
 }
 
 export class FenceLostError extends ConflictError {
@@ -139,10 +141,13 @@ export class StateStore {
         ...(m.removeServices ?? []).map((id) => ({ k: keys.progress(id) })),
         ...(m.removeNodes ?? []).map((id) => ({ k: keys.node(id), idx: keys.nodes, m: id })),
       ],
-      strs: Object.entries(m.progress ?? {}).map(([key, p]) => ({
-        k: keys.progress(key),
-        d: p ? JSON.stringify(p) : null,
-      })),
+      strs: [
+        ...Object.entries(m.progress ?? {}).map(([key, p]) => ({
+          k: keys.progress(key),
+          d: p ? JSON.stringify(p) : null,
+        })),
+        ...(m.overlay !== undefined ? [{ k: keys.overlay, d: m.overlay }] : []),
+      ],
       tasks: (m.tasks ?? []).map((t) => {
         const { status, ...rest } = t;
         return {
@@ -252,6 +257,11 @@ export class StateStore {
   }
   listNodes(): Promise<NodeRecord[]> {
     return this.docs(keys.nodes, keys.node);
+  }
+
+  /** The overlay address state JSON (see apps/controller overlay-ipam), if any. */
+  async getOverlay(): Promise<string | undefined> {
+    return (await this.guard(() => this.redis.get(this.k(keys.overlay)))) ?? undefined;
   }
 
   async heartbeats(): Promise<Record<string, number>> {

@@ -12,6 +12,7 @@ import type {
   ControllerMessage,
   FileObjectSpec,
   HelloMessage,
+  IngressPort,
   NetworkAssignment,
   RequestMessage,
   StackSpec,
@@ -23,6 +24,7 @@ import { assignmentTasks } from '@tsstack/planner';
 import type { NodeRecord, StateStore } from '@tsstack/store';
 import type { ControllerConfig } from '../config/controller-config';
 import type { Snapshot, SnapshotConsumer } from '../reconcile/cluster-engine';
+import { OverlayIpam } from '../reconcile/overlay-ipam';
 import type { ControllerMetrics } from '../api/controller-metrics';
 import { nodeView } from '../domain/node-ops.service';
 
@@ -313,16 +315,22 @@ export class AgentDispatcher implements SnapshotConsumer {
 
   /**
    * The networks the node's tasks are on, from their stacks. Bridge networks are local to the node (its own
-   * IPAM picks subnet and addresses); overlay address management in the controller is not built yet, so
-   * overlay networks go out without a subnet and the agent refuses them with its own message.
+   * IPAM picks subnet and addresses); overlay networks carry what the leader allocated (subnet, VNI, VIPs,
+   * node addresses) and the endpoints of every task on them, cluster-wide.
    */
-  private networks(tasks: Task[], stacks: Map<string, StackSpec>): NetworkAssignment[] {
+  private networks(tasks: Task[], snap: Snapshot): NetworkAssignment[] {
     const ids = new Set(tasks.flatMap((t) => t.networks.map((n) => n.network)));
+    const nodes = new Map(snap.nodes.map((n) => [n.id, n]));
     const out: NetworkAssignment[] = [];
     for (const id of [...ids].sort()) {
       const t = tasks.find((x) => x.networks.some((n) => n.network === id))!;
+      const overlay = OverlayIpam.assignment(snap.overlay, id, t.stack, snap.stacks, snap.tasks, nodes);
+      if (overlay) {
+        out.push(overlay);
+        continue;
+      }
       const name = id.slice(t.stack.length + 1);
-      const spec = stacks.get(t.stack)?.networks?.[name] ?? {
+      const spec = snap.stacks.get(t.stack)?.networks?.[name] ?? {
         name,
         driver: 'bridge' as const,
         internal: false,
@@ -348,13 +356,30 @@ export class AgentDispatcher implements SnapshotConsumer {
       for (const [k, c] of Object.entries(st.configs ?? {})) configs[`${name}_${k}`] = c;
       for (const [k, c] of Object.entries(st.secrets ?? {})) secrets[`${name}_${k}`] = c;
     }
-    return { volumes, configs, secrets };
+    // Published ingress ports of every stack: each node accepts them (routing mesh).
+    const ingress: IngressPort[] = [];
+    for (const [name, st] of [...stacks.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [svc, spec] of Object.entries(st.services ?? {})) {
+        for (const p of spec.ports ?? []) {
+          if (p.mode !== 'ingress' || !p.published) continue;
+          ingress.push({
+            stack: name,
+            service: svc,
+            published: p.published,
+            target: p.target,
+            protocol: p.protocol,
+            localOnly: p.localOnly ?? false,
+          });
+        }
+      }
+    }
+    return { volumes, configs, secrets, ingress };
   }
 
   private push(s: Session, snap: Snapshot): void {
     const tasks = assignmentTasks(snap.tasks, s.nodeId, snap.now, this.cfg.dropStoppingAfterMs);
     const extras = this.extras(tasks, snap.stacks);
-    const networks = this.networks(tasks, snap.stacks);
+    const networks = this.networks(tasks, snap);
     const extrasJson = JSON.stringify(extras);
     const netJson = new Map(networks.map((n) => [n.id, JSON.stringify(n)]));
     if (s.needFull) {
@@ -363,7 +388,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       s.sent = new Map(tasks.map((t) => [t.id, fingerprint(t)]));
       s.sentExtras = extrasJson;
       s.sentNetworks = netJson;
-      const set: AssignmentSet = { version: s.version, tasks, networks, ingress: [], ...extras };
+      const set: AssignmentSet = { version: s.version, tasks, networks, ...extras };
       this.send(s.ws, { type: 'assignments.full', set });
       return;
     }

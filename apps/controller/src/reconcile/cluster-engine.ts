@@ -13,12 +13,15 @@ import type { NodeRecord, ServiceRecord, StateStore } from '@tsstack/store';
 import type { ControllerConfig } from '../config/controller-config';
 import { withRollback } from '../domain/service-records';
 import type { ControllerMetrics } from '../api/controller-metrics';
+import { OverlayIpam, type OverlayState } from './overlay-ipam';
 
 export interface Snapshot {
   now: number;
   tasks: Task[];
   nodes: NodeRecord[];
   stacks: Map<string, StackSpec>;
+  /** Overlay networks' subnets, VNIs and addresses. */
+  overlay?: OverlayState;
 }
 
 export interface SnapshotConsumer {
@@ -146,12 +149,13 @@ export class ClusterEngine {
       hb: Record<string, number>;
     }
   > {
-    const [tasks, nodes, services, stacks, hb] = await Promise.all([
+    const [tasks, nodes, services, stacks, hb, overlay] = await Promise.all([
       this.store.listTasks(),
       this.store.listNodes(),
       this.store.listServices(),
       this.store.listStacks(),
       this.store.heartbeats(),
+      this.store.getOverlay(),
     ]);
     const progress = await this.store.listProgress(services.map((s) => s.key));
     return {
@@ -162,6 +166,7 @@ export class ClusterEngine {
       progress,
       hb,
       stacks: new Map(stacks.map((s) => [s.name, s.spec])),
+      overlay: overlay ? (JSON.parse(overlay) as OverlayState) : undefined,
     };
   }
 
@@ -221,8 +226,23 @@ export class ClusterEngine {
       nodes,
       newId: this.newId,
     });
+    // Overlay attachments of new tasks get their addresses before anyone sees the tasks.
+    const ipam = new OverlayIpam(snap.overlay);
+    const gone = new Set(plan.deletes);
+    plan.upserts = ipam.allocate(
+      plan.upserts,
+      snap.tasks.filter((t) => !gone.has(t.id)),
+      snap.stacks,
+    );
+    for (const e of ipam.errors) this.log.warn({ problem: e }, 'overlay address not allocated');
+    const overlay = JSON.stringify(ipam.toJSON());
+    const overlayChanged = overlay !== JSON.stringify(snap.overlay ?? new OverlayIpam().toJSON());
     const dirty =
-      plan.upserts.length || plan.deletes.length || plan.events.length || Object.keys(plan.progress).length;
+      plan.upserts.length ||
+      plan.deletes.length ||
+      plan.events.length ||
+      Object.keys(plan.progress).length ||
+      overlayChanged;
     if (dirty) {
       await this.store.apply(
         {
@@ -231,9 +251,11 @@ export class ClusterEngine {
           removeTasks: plan.deletes,
           progress: plan.progress,
           events: plan.events,
+          ...(overlayChanged ? { overlay } : {}),
         },
         now,
       );
+      snap.overlay = ipam.toJSON();
       this.metrics.tasksWritten.inc(plan.upserts.length);
       // Let this round's dispatch see what was just decided.
       const byId = new Map(snap.tasks.map((t) => [t.id, t]));
