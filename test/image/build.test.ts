@@ -5,6 +5,8 @@
 // whose changes (including a deletion) become an OCI layer with a whiteout.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { busyboxImage, BusyboxImage, requireRoot } from '@tsstack/testkit';
@@ -197,4 +199,46 @@ test('Dockerfile mistakes point at file and line', async () => {
   await expect(buildImage(store, { context: ctx2 })).rejects.toThrow(
     /Dockerfile:2: unknown instruction FROBNICATE/,
   );
+});
+
+test('ADD extracts local archives and downloads URLs; COPY wildcards and WORKDIR-relative dests', async () => {
+  const ctx = context({
+    Dockerfile: [
+      'FROM tsstack.test/busybox:latest',
+      'ADD bundle.tar.gz /opt/',
+      'ADD http://$HOST/files/remote.txt /downloads/',
+      'WORKDIR /srv',
+      'COPY conf/*.ini ./conf/',
+      '',
+    ].join('\n'),
+    'conf/a.ini': 'a',
+    'conf/b.ini': 'b',
+    'conf/c.txt': 'c',
+  });
+  const payload = path.join(tmp, 'payload');
+  fs.mkdirSync(path.join(payload, 'tool'), { recursive: true });
+  fs.writeFileSync(path.join(payload, 'tool', 'bin'), 'tool');
+  execFileSync('tar', ['-czf', path.join(ctx, 'bundle.tar.gz'), '-C', payload, 'tool']);
+  const server = http.createServer((req, res) => {
+    if (req.url === '/files/remote.txt') res.end('remote');
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      fs.readFileSync(path.join(ctx, 'Dockerfile'), 'utf8').replace('$HOST', host),
+    );
+    await buildImage(store, { context: ctx, tags: ['local/add:1'] });
+  } finally {
+    server.close();
+  }
+  const dirs = await store.prepareRootfs('local/add:1', 'add1');
+  const seen = inOverlay(
+    dirs,
+    'cd "$M"; cat opt/tool/bin; echo; cat downloads/remote.txt; echo; stat -c "%a" downloads/remote.txt; ls srv/conf',
+  );
+  expect(seen.trim().split('\n')).toEqual(['tool', 'remote', '600', 'a.ini', 'b.ini']);
+  await store.releaseRootfs('add1');
 });

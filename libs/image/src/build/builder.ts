@@ -484,10 +484,10 @@ function hostArch(): string {
 
 function isArchive(file: string): boolean {
   const st = fs.statSync(file);
-  if (!st.isFile() || st.size < 512) return false;
+  if (!st.isFile() || st.size < 4) return false;
   const fd = fs.openSync(file, 'r');
   const head = Buffer.alloc(512);
-  fs.readSync(fd, head, 0, 512, 0);
+  fs.readSync(fd, head, 0, Math.min(512, st.size), 0);
   fs.closeSync(fd);
   return detectCompression(head) !== 'none' || head.subarray(257, 262).toString() === 'ustar';
 }
