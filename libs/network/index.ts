@@ -10,11 +10,18 @@
 //   await net.setServing(taskId, false)                     // leave DNS and VIPs before stopping a task
 //   await net.removeTaskNetns(taskId)                       // detaches from every network, then removes
 //   await net.removeNetwork(id)  /  await net.reconcile({ tasks, networks })  /  await net.inventory()
-export { NetworkManager, NetworkInUseError } from './src/network-manager';
+export { NetworkManager } from './src/network-manager';
+export { planHostPorts, EPHEMERAL_RANGE } from './src/port-plan';
+export type { PortRequest } from './src/port-plan';
 export { createTaskNetns, removeTaskNetns, taskNetnsPath, DEFAULT_NETNS_DIR } from './src/netns';
 export { Ipam, DEFAULT_POOLS } from './src/ipam';
 export type { IpamNetwork, IpamPool, IpamState, NetworkDriverName, NetworkRequest } from './src/ipam';
-export { NetworkConfigError, NetworkSystemError, AddressExhaustedError } from './src/errors';
+export {
+  NetworkConfigError,
+  NetworkSystemError,
+  AddressExhaustedError,
+  NetworkInUseError,
+} from './src/errors';
 export { macForAddress, bridgeName, vxlanName } from './src/names';
 export { DnsNames } from './src/dns-names';
 export { DnsServer, readUpstreams } from './src/dns.server';

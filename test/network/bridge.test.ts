@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dnsPacket from 'dns-packet';
-import { NetworkConfigError, NetworkManager, netlink } from '@tsstack/network';
+import { NetworkConfigError, NetworkInUseError, NetworkManager, netlink } from '@tsstack/network';
 import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
 import {
   execWithResolv,
@@ -196,6 +196,14 @@ describe('bridge networks on one host', () => {
     // hairpin: the container reaches its own published port through the host address
     expect(await wgetIn(ns.cli, `http://${up.host}:8080/`)).toBe('web1');
     expect(await wgetIn(ns.web1, `http://${up.host}:8080/`)).toBe('web1');
+    // an ephemeral host port (Compose `ports: ["80"]`), and a port another task holds is refused
+    const [eph] = await m.publishPorts('web2', [{ protocol: 'tcp', target: 80 }]);
+    expect(eph.published).toBeGreaterThanOrEqual(32768);
+    expect(await wgetIn(outside, `http://${up.host}:${eph.published}/`)).toBe('web2');
+    await expect(m.publishPorts('web2', [{ protocol: 'tcp', published: 8080, target: 80 }])).rejects.toThrow(
+      /already published by task web1/,
+    );
+    await m.publishPorts('web2', []);
     // bound to one host address: another address of the host does not answer
     await m.publishPorts('web1', [
       { protocol: 'tcp', published: 8080, target: 80 },
@@ -276,6 +284,7 @@ describe('bridge networks on one host', () => {
 
   it('leaves nothing behind after every task and network is removed', async () => {
     killAll();
+    await expect(m.removeNetwork('s_front')).rejects.toBeInstanceOf(NetworkInUseError);
     for (const t of Object.keys(ns)) await m.removeTaskNetns(t);
     for (const id of ['s_front', 's_back', 's_int']) await m.removeNetwork(id);
     const inv = await m.inventory();

@@ -30,3 +30,13 @@ export class NetworkSystemError extends TsstackError {
     this.syscall = info.syscall ?? '';
   }
 }
+
+/** A network still has tasks attached. */
+export class NetworkInUseError extends TsstackError {
+  constructor(networkId: string, tasks: string[]) {
+    super(
+      'NETWORK_IN_USE',
+      `network ${networkId} still has tasks attached (${tasks.join(', ')}); detach them first`,
+    );
+  }
+}

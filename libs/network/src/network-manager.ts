@@ -6,11 +6,12 @@
 // Every mutation is serialized, so concurrent agent calls never interleave kernel changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsstackError, type IngressPort, type NetworkAssignment, type NetworkEndpoint } from '@tsstack/model';
+import type { IngressPort, NetworkAssignment, NetworkEndpoint } from '@tsstack/model';
 import { DnsNames, type DnsEndpoint } from './dns-names';
 import { DnsServer, readUpstreams } from './dns.server';
-import { NetworkConfigError } from './errors';
+import { NetworkConfigError, NetworkInUseError } from './errors';
 import { planFirewall } from './firewall-plan';
+import { planHostPorts, type PortRequest } from './port-plan';
 import { Ipam, type NetworkDriverName } from './ipam';
 import { intToIp, parseCidr } from './ipv4';
 import {
@@ -55,15 +56,6 @@ function emptyState(): NetworkState {
 function info(n: NetworkRecord): NetworkInfo {
   const { lbAddress: _lb, remote: _r, ...rest } = n;
   return structuredClone(rest);
-}
-
-export class NetworkInUseError extends TsstackError {
-  constructor(networkId: string, tasks: string[]) {
-    super(
-      'NETWORK_IN_USE',
-      `network ${networkId} still has tasks attached (${tasks.join(', ')}); detach them first`,
-    );
-  }
 }
 
 export class NetworkManager {
@@ -474,17 +466,20 @@ export class NetworkManager {
     });
   }
 
-  /** Host-mode published ports of a task (replaces the previous list). Port ranges: one entry per port. */
-  publishPorts(taskId: string, ports: PublishedPort[]): Promise<void> {
+  /**
+   * Host-mode published ports of a task (replaces its previous list; [] removes them). A port without
+   * `published` gets a free ephemeral one; the ports as published are returned. Port ranges: one entry per
+   * port. A port another task holds is refused with NetworkConfigError and nothing changes.
+   */
+  publishPorts(taskId: string, ports: PortRequest[]): Promise<PublishedPort[]> {
     return this.serial(async () => {
-      const problems = ports
-        .filter((p) => !(p.published > 0 && p.published < 65536 && p.target > 0 && p.target < 65536))
-        .map((p) => `task ${taskId}: port ${p.published}:${p.target}/${p.protocol} is out of range 1-65535`);
-      if (problems.length) throw new NetworkConfigError(problems);
-      if (ports.length) this.state.published[taskId] = ports.map((p) => ({ ...p }));
+      const plan = planHostPorts(taskId, ports, this.state.published);
+      if (plan.problems.length) throw new NetworkConfigError(plan.problems);
+      if (plan.ports.length) this.state.published[taskId] = plan.ports;
       else delete this.state.published[taskId];
       await this.applyFirewall();
       this.persist();
+      return plan.ports.map((p) => ({ ...p }));
     });
   }
 
