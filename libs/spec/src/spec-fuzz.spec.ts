@@ -176,4 +176,48 @@ describe('random and mutated inputs', () => {
       { numRuns: 300 },
     );
   });
+
+  it('random top-level sections (include, networks, volumes, configs, secrets) load or fail located', async () => {
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constantFrom('x.yaml', './f', 'bridge', '10.0.0.0/24'),
+    );
+    const val = fc.oneof(
+      leaf,
+      fc.array(leaf, { maxLength: 3 }),
+      fc.dictionary(
+        fc.constantFrom(
+          'file',
+          'driver',
+          'external',
+          'name',
+          'ipam',
+          'labels',
+          'path',
+          'content',
+          'environment',
+        ),
+        leaf,
+        { maxKeys: 3 },
+      ),
+    );
+    const top = fc.record(
+      {
+        include: fc.array(val, { maxLength: 2 }),
+        networks: fc.dictionary(fc.constantFrom('n', 'm'), val, { maxKeys: 2 }),
+        volumes: fc.dictionary(fc.constantFrom('v'), val, { maxKeys: 1 }),
+        configs: fc.dictionary(fc.constantFrom('c'), val, { maxKeys: 1 }),
+        secrets: fc.dictionary(fc.constantFrom('s'), val, { maxKeys: 1 }),
+        name: leaf,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(top, (t) => outcome(stringify({ services: { a: { image: 'a' } }, ...t }))),
+      { numRuns: 300 },
+    );
+  });
 });

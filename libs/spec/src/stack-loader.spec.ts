@@ -492,3 +492,28 @@ describe('loadProject: invalid files are refused at their place', () => {
     );
   });
 });
+
+describe('loadProject: include and extends edge cases', () => {
+  it('refuses an included service that clashes with the including file', async () => {
+    const issues = await issuesOf(
+      'include: [sub.yaml]\nservices:\n  a: {image: a}\n',
+      {},
+      { 'sub.yaml': 'services:\n  a: {image: b}\n' },
+    );
+    expect(issues[0]!.message).toMatch(/services.a is defined both here and in included file/);
+  });
+
+  it('refuses an include cycle', async () => {
+    const issues = await issuesOf(
+      'include: [b.yaml]\nservices:\n  a: {image: a}\n',
+      {},
+      { 'b.yaml': 'include: [compose.yaml]\nservices:\n  b: {image: b}\n' },
+    );
+    expect(issues.some((i) => /include cycle/.test(i.message))).toBe(true);
+  });
+
+  it('an extends from another file that does not exist is located at the extends', async () => {
+    const issues = await issuesOf('services:\n  a:\n    extends: {file: nope.yaml, service: x}\n');
+    expect(issues.map((i) => i.line)).toContain(3);
+  });
+});

@@ -10,7 +10,15 @@ import { resolveExtends } from './extends-resolver';
 import { FileTooLarge, nodeFiles, type SpecFiles } from './file-reader';
 import { IssueList } from './issue-list';
 import { mergeFiles, stripMarkers } from './merge-rules';
-import { copyLoc, isPlainObject, locate, pathText, type PathSeg, type Tree } from './source-locations';
+import {
+  copyLoc,
+  getLoc,
+  isPlainObject,
+  locate,
+  pathText,
+  type PathSeg,
+  type Tree,
+} from './source-locations';
 import { dnsLabel, normalizeStack } from './stack-normalizer';
 import { absPath, interpolateTree, resolvePaths } from './tree-passes';
 import { Checker } from './value-schemas';
@@ -181,10 +189,8 @@ class ProjectLoader {
     stack: string[],
   ): Tree | undefined {
     const text = this.readText(file, MAX_COMPOSE_FILE_BYTES, { file });
-    if (text === undefined) {
-      this.issues.addAt({ file }, '', 'no such file');
-      return undefined;
-    }
+    // A missing file is reported by the caller, at the -f, include or extends that named it.
+    if (text === undefined) return undefined;
     const tree = loadYaml(file, text, this.issues);
     if (!tree) return undefined;
     interpolateTree(tree, lookup, this.issues, file);
@@ -224,7 +230,8 @@ class ProjectLoader {
     }
     let out = tree;
     inc.forEach((entry, i) => {
-      const at = (msg: string): void => this.issues.addAt({ file }, pathText(['include', i]), msg);
+      const at = (msg: string): void =>
+        this.issues.addAt(getLoc(inc, i) ?? { file }, pathText(['include', i]), msg);
       const e = typeof entry === 'string' ? { path: entry } : entry;
       if (!isPlainObject(e)) return at('expected a path or {path, env_file, project_directory}');
       for (const k of Object.keys(e))
@@ -235,6 +242,8 @@ class ProjectLoader {
       );
       if (!paths.length) return at('include needs path:');
       const absFiles = paths.map((p) => absPath(p, base, this.shellEnv.HOME));
+      const missing = absFiles.find((f) => !this.fs.isFile(f));
+      if (missing) return at(`included file ${missing} not found`);
       const loop = absFiles.find((f) => stack.includes(f));
       if (loop) return at(`include cycle: ${[...stack, loop].map((f) => path.basename(f)).join(' -> ')}`);
       const dir =
