@@ -79,6 +79,46 @@ describe('node agent with the native runtime (root)', () => {
     expect(logs).toContain('got USR1');
   });
 
+  it('answers the controller’s logs, exec (with stdin), stats and top requests for a task', async () => {
+    const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    closers.push(() => agent.close());
+    const t = assignedTask(
+      'svc-1',
+      serviceSpec({ command: ['sh', '-c', 'echo hello from svc; exec sleep 60'] }),
+    );
+    ctl.send({ type: 'assignments.full', set: set(1, [t]) });
+    await waitStatus('svc-1', (s) => s.state === TaskState.Running);
+    await new Promise((r) => setTimeout(r, 200));
+    const responses = (id: string) => ctl.received.filter((m) => m.type === 'response' && m.requestId === id) as Array<{ done: boolean; data?: unknown; error?: string }>; // prettier-ignore
+    const ask = async (
+      requestId: string,
+      op: 'logs' | 'exec' | 'stats' | 'top',
+      args: Record<string, unknown>,
+    ) => {
+      ctl.send({ type: 'request', requestId, op, taskId: 'svc-1', args });
+      await ctl.waitFor((m) => m.type === 'response' && m.requestId === requestId && m.done);
+      return responses(requestId);
+    };
+    const logs = await ask('r-logs', 'logs', { tail: 10 });
+    expect(logs.flatMap((r) => (r.data as Array<{ line: string }> | undefined) ?? []).map((e) => e.line)).toEqual(['hello from svc']); // prettier-ignore
+    ctl.send({ type: 'request', requestId: 'r-exec', op: 'exec', taskId: 'svc-1', args: { cmd: ['sh', '-c', 'read x; echo got $x; exit 3'], stdin: true } }); // prettier-ignore
+    await new Promise((r) => setTimeout(r, 300));
+    ctl.send({ type: 'request', requestId: 'r-in', op: 'exec.stdin', taskId: 'svc-1', args: { execId: 'r-exec', data: Buffer.from('ping\n').toString('base64') } }); // prettier-ignore
+    await ctl.waitFor((m) => m.type === 'response' && m.requestId === 'r-exec' && m.done);
+    const exec = responses('r-exec');
+    const out = exec.filter((r) => !r.done).map((r) => Buffer.from((r.data as { data: string }).data, 'base64').toString()).join(''); // prettier-ignore
+    expect(out).toBe('got ping\n');
+    expect(exec.at(-1)!.data).toEqual({ exitCode: 3 });
+    const stats = (await ask('r-stats', 'stats', {})).at(-1)!.data as {
+      pids: number;
+      memoryUsageBytes: number;
+    };
+    expect(stats.pids).toBe(1);
+    expect(stats.memoryUsageBytes).toBeGreaterThan(0);
+    const top = (await ask('r-top', 'top', {})).at(-1)!.data as Array<{ command: string }>;
+    expect(top.map((p) => p.command)).toEqual(['sleep 60']);
+  });
+
   it('an agent that comes back adopts the running container (same pid) and reports its real exit later', async () => {
     const first = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
     const spec = serviceSpec({

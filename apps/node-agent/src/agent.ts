@@ -8,6 +8,7 @@ import { AgentSession } from './session/agent-session';
 import { StateDir } from './state/state-dir';
 import { reconcileAssignments } from './exec/assignment-reconcile';
 import { runTask, type TaskController } from './exec/task-executor';
+import { requestHandler } from './exec/request-handler';
 import type { ContainerRuntimePort } from './ports';
 import { createHash } from 'node:crypto';
 import { ImageStore } from '@tsstack/image';
@@ -142,6 +143,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     labels: opts.labels,
     address: opts.address,
     log: opts.log,
+    onRequest: requestHandler(runtime, opts.log),
     onAssignments: (set) => {
       reconciling = reconciling
         .then(() => reconcile(set))

@@ -25,6 +25,7 @@ import type {
   ExitStatus,
   LogEntry,
   LogOptions,
+  ProcessRow,
 } from './types';
 import { resolveUserInRootfs } from './user-lookup';
 
@@ -335,6 +336,32 @@ export class ContainerRuntime {
     if (!state) throw new ContainerNotFoundError(id);
     if (state.status !== 'running' || !state.cgroup) throw new ContainerStateError(id, 'is not running');
     return readCgroupStats(state.cgroup);
+  }
+
+  /** The container's processes, read from its cgroup (host pids), as `docker top` lists them. */
+  async processes(id: string): Promise<ProcessRow[]> {
+    const state = readJson<ShimState>(path.join(this.dir(id), 'state.json'));
+    if (!state) throw new ContainerNotFoundError(id);
+    if (state.status !== 'running' || !state.cgroup) throw new ContainerStateError(id, 'is not running');
+    const dir = state.cgroup.dirs.unified ?? state.cgroup.dirs.pids ?? state.cgroup.dirs.memory;
+    const pids = fs
+      .readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    const rows: ProcessRow[] = [];
+    for (const pid of pids) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+        rows.push({ pid, ppid: Number(fields[1]), uid, state: fields[0], command: cmd });
+      } catch {
+        // exited while we read
+      }
+    }
+    return rows;
   }
 
   /** Starts a process inside the running container; its stdio are the child's pipes. */

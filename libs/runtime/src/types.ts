@@ -138,3 +138,12 @@ export interface ExecOptions {
   user?: string;
   tty?: boolean;
 }
+
+export interface ProcessRow {
+  /** Host pid. */
+  pid: number;
+  ppid: number;
+  uid: number;
+  state: string;
+  command: string;
+}

@@ -202,6 +202,11 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
       };
     },
 
+    logs: (containerId, o) => runtime.logs(containerId, o),
+    exec: (containerId, o) => runtime.exec(containerId, o),
+    stats: (containerId) => runtime.stats(containerId),
+    top: (containerId) => runtime.processes(containerId),
+
     async removeContainer(containerId: string) {
       const info = await runtime.inspect(containerId).catch(() => undefined);
       await removeAll(containerId, info?.labels[TASK_ID_LABEL]);

@@ -1,0 +1,125 @@
+// Requests the controller relays on behalf of users: logs (follow/since/tail), exec (stdin, tty resize, exit
+// code), stats and top of a task's container. Streams answer in chunks (done=false) and end with done=true; a
+// `cancel` naming the request id stops a stream.
+import type { RequestMessage } from '@tsstack/model';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ContainerRuntimePort } from '../ports';
+import { containerIdFor } from '../drivers/container-spec';
+
+type Reply = (done: boolean, data?: unknown, error?: string) => void;
+
+/** "1700000000" (unix seconds), "10m" / "1h30m" / "45s" (ago), or an RFC 3339 time; undefined when absent. */
+export function parseSince(since: unknown, now = Date.now()): number | undefined {
+  if (since === undefined || since === null || since === '') return undefined;
+  const s = String(since);
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const parts = [...s.matchAll(/(\d+)(ms|s|m|h|d)/g)];
+  if (parts.length && parts.map((p) => p[0]).join('') === s) {
+    const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+    return now - parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]], 0);
+  }
+  const t = Date.parse(s);
+  if (Number.isNaN(t))
+    throw new Error(`since ${s}: use unix seconds, a duration like 10m, or an RFC 3339 time`);
+  return t;
+}
+
+export function requestHandler(runtime: ContainerRuntimePort, log?: (msg: string) => void) {
+  const streams = new Map<string, AbortController>();
+  const execs = new Map<string, ChildProcessWithoutNullStreams>();
+
+  const logs = async (req: RequestMessage, reply: Reply) => {
+    if (!runtime.logs) return reply(true, undefined, 'logs are not available from this agent');
+    const abort = new AbortController();
+    streams.set(req.requestId, abort);
+    try {
+      const follow = req.args.follow === true;
+      const tail = typeof req.args.tail === 'number' ? req.args.tail : undefined;
+      let batch: unknown[] = [];
+      let flushAt = Date.now() + 50;
+      for await (const e of runtime.logs(containerIdFor(req.taskId), {
+        follow,
+        tail,
+        since: parseSince(req.args.since),
+        signal: abort.signal,
+      })) {
+        // prettier-ignore
+        batch.push({ task: req.taskId, stream: e.stream, time: e.time, line: e.line });
+        if (batch.length >= 200 || Date.now() >= flushAt) {
+          reply(false, batch);
+          batch = [];
+          flushAt = Date.now() + 50;
+        }
+      }
+      reply(true, batch.length ? batch : undefined);
+    } finally {
+      streams.delete(req.requestId);
+    }
+  };
+
+  const exec = (req: RequestMessage, reply: Reply) => {
+    if (!runtime.exec) return reply(true, undefined, 'exec is not available from this agent');
+    const cmd = req.args.cmd;
+    if (!Array.isArray(cmd) || !cmd.length || !cmd.every((c) => typeof c === 'string'))
+      return reply(true, undefined, 'exec needs cmd: a non-empty array of strings');
+    const child = runtime.exec(containerIdFor(req.taskId), {
+      args: cmd as string[],
+      tty: req.args.tty === true,
+      env: (req.args.env as Record<string, string> | undefined) ?? undefined,
+      user: typeof req.args.user === 'string' ? req.args.user : undefined,
+      cwd: typeof req.args.cwd === 'string' ? req.args.cwd : undefined,
+    });
+    execs.set(req.requestId, child);
+    if (req.args.stdin !== true) child.stdin.end();
+    child.stdout.on('data', (d: Buffer) => reply(false, { stream: 'stdout', data: d.toString('base64') }));
+    child.stderr.on('data', (d: Buffer) => reply(false, { stream: 'stderr', data: d.toString('base64') }));
+    child.on('error', (err) => reply(true, undefined, err.message));
+    child.on('close', (code, signal) => {
+      execs.delete(req.requestId);
+      reply(true, { exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15) });
+    });
+  };
+
+  return (req: RequestMessage, reply: Reply): void => {
+    const fail = (err: unknown) => reply(true, undefined, (err as Error).message ?? String(err));
+    switch (req.op) {
+      case 'logs':
+        logs(req, reply).catch(fail);
+        break;
+      case 'exec':
+        try {
+          exec(req, reply);
+        } catch (err) {
+          fail(err);
+        }
+        break;
+      case 'exec.stdin': {
+        const child = execs.get(String(req.args.execId));
+        if (!child) break;
+        if (req.args.data === null || req.args.eof === true) child.stdin.end();
+        else child.stdin.write(Buffer.from(String(req.args.data), 'base64'));
+        break;
+      }
+      case 'exec.resize':
+        // The exec helper sets the window size at start; later resizes are not forwarded yet (docs/runtime.md).
+        break;
+      case 'stats':
+        if (!runtime.stats) return reply(true, undefined, 'stats are not available from this agent');
+        runtime.stats(containerIdFor(req.taskId)).then((s) => reply(true, s), fail);
+        break;
+      case 'top':
+        if (!runtime.top) return reply(true, undefined, 'top is not available from this agent');
+        runtime.top(containerIdFor(req.taskId)).then((rows) => reply(true, rows), fail);
+        break;
+      case 'cancel': {
+        const id = String(req.args.requestId);
+        streams.get(id)?.abort();
+        execs.get(id)?.kill('SIGKILL');
+        break;
+      }
+      default:
+        log?.(`request ${String(req.op)}: not supported`);
+        reply(true, undefined, `operation ${String(req.op)} is not supported`);
+    }
+  };
+}
