@@ -99,6 +99,25 @@ test('multi-platform index picks the requested platform', async () => {
   ).rejects.toThrow(/no matching platform/);
 });
 
+test('push to another repository of the same registry mounts blobs instead of uploading', async () => {
+  const store = new ImageStore({ root: storeDir('mount'), insecureRegistries: [reg.host] });
+  await store.pull(`${reg.host}/test/busybox:1`);
+  const how: string[] = [];
+  await store.push(`${reg.host}/test/busybox:1`, {
+    as: `${reg.host}/mounted/busybox:1`,
+    onProgress: (e) => e.how && how.push(e.how),
+  });
+  expect(how).toEqual(['mounted', 'mounted']);
+  const again: string[] = [];
+  await store.push(`${reg.host}/test/busybox:1`, {
+    as: `${reg.host}/mounted/busybox:2`,
+    onProgress: (e) => e.how && again.push(e.how),
+  });
+  expect(again).toEqual(['exists', 'exists']);
+  const puller = new ImageStore({ root: storeDir('mount-pull'), insecureRegistries: [reg.host] });
+  expect((await puller.pull(`${reg.host}/mounted/busybox:1`)).digest).toBe(bb.manifestDigest);
+});
+
 describe('Basic auth', () => {
   const authFile = (user: string, password: string): string => {
     const f = path.join(tmp, `auth-${user}-${password}.json`);

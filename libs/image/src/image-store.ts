@@ -379,9 +379,16 @@ export class ImageStore {
     const client = this.client(target.registry);
     const manifestBuf = this.blobs.read(img.digest);
     const manifest = JSON.parse(manifestBuf.toString()) as OciManifest;
+    const sources = this.reposWithBlobs(target.registry, target.repository);
     for (const blob of [...manifest.layers, manifest.config]) {
       opts.onProgress?.({ phase: 'upload', digest: blob.digest, total: blob.size });
-      await client.putBlob(target.repository, blob.digest, this.blobs.path(blob.digest));
+      const how = await client.putBlob(
+        target.repository,
+        blob.digest,
+        this.blobs.path(blob.digest),
+        sources.get(blob.digest) ?? [],
+      );
+      opts.onProgress?.({ phase: 'upload', digest: blob.digest, bytes: blob.size, total: blob.size, how });
     }
     await client.putManifest(
       target.repository,
@@ -391,6 +398,20 @@ export class ImageStore {
     );
     opts.onProgress?.({ phase: 'done', digest: img.digest });
     return img.digest;
+  }
+
+  /** Other repositories of `registry` that local references say hold each blob (for cross-repo mounts). */
+  private reposWithBlobs(registry: string, except: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [ref, e] of Object.entries(this.readRefs())) {
+      const r = parseReference(ref);
+      if (r.registry !== registry || r.repository === except || !this.blobs.has(e.digest)) continue;
+      const m = JSON.parse(this.blobs.read(e.digest).toString()) as OciManifest;
+      if (!m.layers) continue;
+      for (const d of [m.config.digest, ...m.layers.map((l) => l.digest)])
+        if (!out.get(d)?.includes(r.repository)) out.set(d, [...(out.get(d) ?? []), r.repository]);
+    }
+    return out;
   }
 
   // ---- import / export --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Minimal OCI distribution client over Node's fetch: manifests, blobs, monolithic uploads; Basic and Bearer
+// Minimal OCI distribution client over Node's fetch: manifests, blobs, monolithic uploads and cross-repo
+// mounts; Basic and Bearer
 // token auth (WWW-Authenticate challenge); retries on network errors and 5xx.
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
@@ -146,8 +147,23 @@ export class RegistryClient {
     return res.ok;
   }
 
-  async putBlob(repo: string, digest: string, file: string): Promise<void> {
-    if (await this.hasBlob(repo, digest)) return;
+  /**
+   * Makes `digest` present in `repo`: nothing when it is there, a cross-repository mount from one of
+   * `mountFrom` when the registry accepts it (201), else a monolithic upload. Says which it was.
+   */
+  async putBlob(
+    repo: string,
+    digest: string,
+    file: string,
+    mountFrom: string[] = [],
+  ): Promise<'exists' | 'mounted' | 'uploaded'> {
+    if (await this.hasBlob(repo, digest)) return 'exists';
+    for (const from of mountFrom) {
+      const q = new URLSearchParams({ mount: digest, from });
+      const res = await this.request('POST', `/v2/${repo}/blobs/uploads/?${q.toString()}`);
+      await res.body?.cancel();
+      if (res.status === 201) return 'mounted';
+    }
     const start = await this.request('POST', `/v2/${repo}/blobs/uploads/`);
     if (start.status !== 202)
       throw new RegistryUnavailableError(this.registry, `upload start: HTTP ${start.status}`);
@@ -163,6 +179,7 @@ export class RegistryClient {
         this.registry,
         `upload ${digest}: HTTP ${put.status} ${await put.text()}`,
       );
+    return 'uploaded';
   }
 
   async putManifest(repo: string, ref: string, mediaType: string, body: Buffer): Promise<void> {

@@ -57,6 +57,8 @@ export interface ProgressEvent {
   digest?: string;
   bytes?: number;
   total?: number;
+  /** Upload only: how the blob got to the registry. */
+  how?: 'exists' | 'mounted' | 'uploaded';
 }
 
 export interface Platform {
