@@ -517,3 +517,16 @@ describe('loadProject: include and extends edge cases', () => {
     expect(issues.map((i) => i.line)).toContain(3);
   });
 });
+
+describe('loadProject: published ports', () => {
+  it('lets host-mode ports of different services share a number (scheduled apart), not within one service', async () => {
+    const ok = await stackOf(
+      'services:\n  a: {image: a, ports: [{target: 80, published: 80, mode: host}]}\n  b: {image: b, ports: [{target: 80, published: 80, mode: host}]}\n',
+    );
+    expect(Object.keys(ok.services)).toEqual(['a', 'b']);
+    const issues = await issuesOf(
+      'services:\n  a:\n    image: a\n    ports: [{target: 80, published: 80, mode: host}, {target: 81, published: 80, mode: host}]\n',
+    );
+    expect(issues[0]!.message).toMatch(/already published by service "a"/);
+  });
+});

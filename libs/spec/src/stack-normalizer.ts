@@ -340,21 +340,26 @@ function checkDependencies(c: Checker, stack: StackSpec, all: Record<string, Ser
 }
 
 function checkPorts(c: Checker, stack: StackSpec): void {
-  const seen = new Map<string, Array<{ ip: string; owner: string }>>();
+  const seen = new Map<string, Array<{ ip: string; owner: string; service: string }>>();
   for (const s of Object.values(stack.services)) {
     s.ports.forEach((p, i) => {
       if (p.published === undefined) return;
       const key = `${p.published}/${p.protocol}`;
       const ip = p.mode === 'ingress' ? 'ingress' : (p.hostIp ?? '*');
       const clash = (seen.get(key) ?? []).find(
-        (o) => ip === 'ingress' || o.ip === 'ingress' || ip === '*' || o.ip === '*' || o.ip === ip,
+        // The routing mesh owns an ingress port on every node. Host-mode ports of different services may
+        // share a number: the scheduler keeps such tasks on different nodes, as Swarm does.
+        (o) =>
+          ip === 'ingress' ||
+          o.ip === 'ingress' ||
+          (o.service === s.name && (ip === '*' || o.ip === '*' || o.ip === ip)),
       );
       if (clash)
         c.error(
           ['services', s.name, 'ports', i],
           `published port ${key} is already published by ${clash.owner}`,
         );
-      else seen.set(key, [...(seen.get(key) ?? []), { ip, owner: `service "${s.name}"` }]);
+      else seen.set(key, [...(seen.get(key) ?? []), { ip, owner: `service "${s.name}"`, service: s.name }]);
     });
   }
 }
