@@ -14,6 +14,7 @@ import * as eventsCommand from './commands/events.command';
 import * as serviceCommand from './commands/service.command';
 import * as buildCommand from './commands/build.command';
 import * as configCommand from './commands/config.command';
+import * as execCommand from './commands/exec.command';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ const REGISTRARS: Registrar[] = [
   serviceCommand,
   configCommand,
   buildCommand,
+  execCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */

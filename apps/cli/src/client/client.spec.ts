@@ -29,6 +29,10 @@ describe('resolveContext', () => {
     });
     expect(resolveContext({ env: { TSSTACK_HOST: 'https://h:9/' }, readFile: none }).url).toBe('https://h:9');
   });
+  it('TSSTACK_EMBEDDED_ADDR moves the local default and keeps it the default', () => {
+    const c = resolveContext({ env: { TSSTACK_EMBEDDED_ADDR: '127.0.0.1:17700' }, readFile: none });
+    expect(c).toMatchObject({ url: 'http://127.0.0.1:17700', isDefault: true });
+  });
   it('rejects non-http schemes', () => {
     expect(() => normalizeUrl('ftp://h')).toThrow(/use http/);
   });

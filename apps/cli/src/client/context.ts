@@ -23,10 +23,13 @@ export function dataDir(env: Record<string, string | undefined>): string {
   return env.TSSTACK_DATA_DIR || DEFAULT_DATA_DIR;
 }
 
-/** Order: --context, then TSSTACK_HOST, then the local default. Token: TSSTACK_TOKEN, then the data dir file. */
+/**
+ * Order: --context, then TSSTACK_HOST, then the local default (TSSTACK_EMBEDDED_ADDR or 127.0.0.1:7700, where `up`
+ * starts the embedded control plane). Token: TSSTACK_TOKEN, then the data dir file.
+ */
 export function resolveContext(input: ContextInput): CliContext {
   const explicit = input.context || input.env.TSSTACK_HOST;
-  const url = normalizeUrl(explicit || DEFAULT_URL);
+  const url = normalizeUrl(explicit || input.env.TSSTACK_EMBEDDED_ADDR || DEFAULT_URL);
   const tokenFile = `${dataDir(input.env)}/controller/token`;
   if (input.env.TSSTACK_TOKEN) {
     return { url, token: input.env.TSSTACK_TOKEN, tokenSource: 'TSSTACK_TOKEN', isDefault: !explicit };
