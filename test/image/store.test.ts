@@ -112,6 +112,19 @@ test('export to an OCI layout and import it back; docker archive and rootfs tar 
   expect(fs.lstatSync(path.join(dirs.lowerDirs[0], 'bin/sh')).isSymbolicLink()).toBe(true);
   await other.releaseRootfs('saved1');
 
+  // And back out as a docker save archive: same config, same layer content.
+  await store.exportDockerArchive(bb.reference, path.join(tmp, 'saved.tar'));
+  const listing = execFileSync('tar', ['-tf', path.join(tmp, 'saved.tar')], { encoding: 'utf8' });
+  expect(listing).toMatch(/manifest\.json/);
+  expect(listing).toMatch(/[a-f0-9]{64}\/layer\.tar/);
+  const reloaded = new ImageStore({ root: path.join(tmp, 'reloaded') });
+  const rl = await reloaded.importDockerArchive(path.join(tmp, 'saved.tar'));
+  expect(rl.reference).toBe(bb.reference);
+  expect(rl.config).toEqual((await store.get(bb.reference))?.config);
+  const rlDirs = await reloaded.prepareRootfs(bb.reference, 'rl');
+  expect(fs.existsSync(path.join(rlDirs.lowerDirs[0], 'bin/busybox'))).toBe(true);
+  await reloaded.releaseRootfs('rl');
+
   const rootfsTar = path.join(tmp, 'rootfs.tar');
   execFileSync('tar', ['-cf', rootfsTar, '-C', bb.rootfs, '.']);
   const imported = await other.importRootfsTar(rootfsTar, 'local/rootfs:1', { Cmd: ['/bin/sh'] });

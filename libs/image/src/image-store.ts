@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { BlobStore, sha256, writeFileAtomic } from './blob-store';
 import {
   DigestMismatchError,
@@ -20,7 +21,7 @@ import { Credentials, RegistryClient } from './registry-client';
 import { withFileLock } from './file-lock';
 import { Lease, LeaseStore } from './lease-store';
 import { chainIds, LayerToUnpack, SnapshotStore } from './snapshot-store';
-import { diffIdOf } from './unpack';
+import { decompressedStream, diffIdOf } from './unpack';
 import {
   Descriptor,
   ImageConfig,
@@ -528,6 +529,50 @@ export class ImageStore {
     const reference = parseReference(ref).canonical;
     await this.tag(reference, digest);
     return (await this.get(reference)) as ImageRecord;
+  }
+
+  /**
+   * Writes a `docker save` archive (manifest.json, <config hex>.json, <diff id hex>/layer.tar with
+   * uncompressed layers, repositories) that `docker load` and importDockerArchive read.
+   */
+  async exportDockerArchive(ref: string, file: string): Promise<void> {
+    const img = await this.get(ref);
+    if (!img) throw new ImageNotFoundError(ref, 'locally');
+    const manifest = JSON.parse(this.blobs.read(img.digest).toString()) as OciManifest;
+    const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-export-'));
+    try {
+      const cfgHex = manifest.config.digest.split(':')[1];
+      fs.copyFileSync(this.blobs.path(manifest.config.digest), path.join(tmp, `${cfgHex}.json`));
+      const layerFiles: string[] = [];
+      for (const l of manifest.layers) {
+        const diffId = await diffIdOf(this.blobs.path(l.digest));
+        const dir = diffId.split(':')[1];
+        fs.mkdirSync(path.join(tmp, dir), { recursive: true });
+        await pipeline(
+          decompressedStream(this.blobs.path(l.digest)),
+          fs.createWriteStream(path.join(tmp, dir, 'layer.tar')),
+        );
+        layerFiles.push(`${dir}/layer.tar`);
+      }
+      const p = parseReference(img.reference);
+      const short =
+        p.registry === 'docker.io' ? p.repository.replace(/^library\//, '') : `${p.registry}/${p.repository}`;
+      const tags = p.tag && !/^sha256:/.test(img.reference) ? [`${short}:${p.tag}`] : [];
+      fs.writeFileSync(
+        path.join(tmp, 'manifest.json'),
+        JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: tags, Layers: layerFiles }]),
+      );
+      if (tags.length)
+        fs.writeFileSync(
+          path.join(tmp, 'repositories'),
+          JSON.stringify({ [short]: { [p.tag as string]: cfgHex } }),
+        );
+      const part = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+      execFileSync('tar', ['-cf', part, '-C', tmp, '--owner=0', '--group=0', '.']);
+      fs.renameSync(part, file);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
   /** Writes an image as an OCI image layout directory, or as a tar of one when `target` ends in .tar. */

@@ -310,6 +310,13 @@ export async function applyLayer(
   for (const [d, t] of dirTimes) fs.utimesSync(d, t, t);
 }
 
+/** The uncompressed bytes of a (possibly gzip or zstd) layer file; errors of zstd surface on the stream. */
+export function decompressedStream(layerFile: string): Readable {
+  const { stream, done } = decompressed(layerFile);
+  done.catch((e: Error) => stream.destroy(e));
+  return stream;
+}
+
 /** sha256 of the uncompressed content of a (possibly gzip or zstd) layer file: its OCI diff id. */
 export async function diffIdOf(layerFile: string): Promise<string> {
   const { stream, done } = decompressed(layerFile);

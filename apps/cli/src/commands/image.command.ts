@@ -100,13 +100,18 @@ export function register(program: Command): void {
   withStoreOptions(
     image
       .command('export')
-      .description('write an image as an OCI layout directory')
+      .description(
+        'write an image as an OCI layout directory (or .tar), or with --docker as a `docker save` archive',
+      )
       .argument('<ref>')
-      .argument('<dir>'),
-  ).action(async (ref: string, dir: string, o: ImageCliOptions) => {
-    await openStore(o).exportOciLayout(ref, dir);
-    console.log(`exported ${ref} to ${dir}`);
-  });
+      .argument('<target>'),
+  )
+    .option('--docker', 'write a `docker save` archive (a .tar file) for `docker load`')
+    .action(async (ref: string, dir: string, o: ImageCliOptions & { docker?: boolean }) => {
+      if (o.docker) await openStore(o).exportDockerArchive(ref, dir);
+      else await openStore(o).exportOciLayout(ref, dir);
+      console.log(`exported ${ref} to ${dir}`);
+    });
 
   withStoreOptions(
     image.command('inspect').description('print an image record as JSON').argument('<ref>'),
