@@ -83,6 +83,16 @@ describe('faults (controller + fake agents)', () => {
     await other.api('PUT', '/v1/stacks/ha', { stack: { services: { web: service('img', 4) } } });
     await waitFor('4 running', async () => (await running(leader, 'ha')).length === 4);
     expect(new Set((await running(other, 'ha')).map((t) => t.node)).size).toBe(2);
+    // Logs of tasks whose agents sit on either controller, asked through one of them (relayed via Redis).
+    for (const via of [a, b]) {
+      const logs = await via.api<string>('GET', '/v1/services/ha/web/logs');
+      const lines = String(logs.body)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { line: string });
+      expect(lines).toHaveLength(4);
+      expect(lines.every((l) => l.line.startsWith('log of '))).toBe(true);
+    }
     for (let i = 0; i < 5; i++) {
       expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
       await new Promise((r) => setTimeout(r, 100));

@@ -16,6 +16,7 @@ import { StateStore, connectRedis, startRedisServer, type RedisServerHandle } fr
 import { parseConfig, type ControllerOptions } from './config/controller-config';
 import { ControllerMetrics } from './api/controller-metrics';
 import { AgentDispatcher } from './dispatch/agent-dispatcher';
+import { RequestRouter } from './dispatch/request-router';
 import { ClusterEngine } from './reconcile/cluster-engine';
 import { EventsGateway, filterFromQuery } from './gateway/events.gateway';
 import { ExecGateway } from './gateway/exec.gateway';
@@ -82,12 +83,17 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const dispatcher = new AgentDispatcher(store, cfg, () => joinToken, log, metrics);
     const engine = new ClusterEngine(store, cfg, log, metrics, dispatcher);
     dispatcher.onChange = () => engine.kick();
+    dispatcher.controllerId = engine.controllerId;
+    const router = new RequestRouter(store, dispatcher, engine.controllerId, log);
+    await router.start();
+    cleanups.push(async () => router.close());
     const events = new EventsGateway(store, log, metrics, cfg.eventsSlowClientBytes);
-    const exec = new ExecGateway(store, dispatcher);
+    const exec = new ExecGateway(store, router);
     const runtime: ControllerRuntime = {
       store,
       engine,
       dispatcher,
+      router,
       metrics,
       joinToken: () => joinToken,
       redisUp: () => redis.status === 'ready',

@@ -9,6 +9,8 @@
 //   leader            "<controller id>#<epoch>" with a TTL (the lease); leader-epoch counter (fencing token)
 //   secret:token, secret:join   API bearer token and agent join token, shared by every controller
 //   overlay           overlay networks' subnets, VNIs and addresses (JSON, leader only)
+//   node-session      hash {node id: controller id} of the controller holding each agent's session
+//   relay:<ctl id>    pub/sub channel of one controller: requests relayed to the agents it holds, answers
 //   notify            pub/sub channel: something changed
 export const DEFAULT_PREFIX = 'ts:';
 
@@ -30,4 +32,6 @@ export const keys = {
   joinToken: 'secret:join',
   notify: 'notify',
   overlay: 'overlay',
+  sessions: 'node-session',
+  relay: (controllerId: string) => `relay:${controllerId}`,
 };

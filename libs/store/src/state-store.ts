@@ -356,6 +356,29 @@ export class StateStore {
   notifyChannel(): string {
     return this.k(keys.notify);
   }
+
+  // ---- agent sessions across controllers ----
+
+  async setSessionOwner(nodeId: string, controllerId: string): Promise<void> {
+    await this.guard(() => this.redis.hset(this.k(keys.sessions), nodeId, controllerId));
+  }
+
+  async clearSessionOwner(nodeId: string, controllerId: string): Promise<void> {
+    const cur = await this.guard(() => this.redis.hget(this.k(keys.sessions), nodeId));
+    if (cur === controllerId) await this.guard(() => this.redis.hdel(this.k(keys.sessions), nodeId));
+  }
+
+  async sessionOwner(nodeId: string): Promise<string | undefined> {
+    return (await this.guard(() => this.redis.hget(this.k(keys.sessions), nodeId))) ?? undefined;
+  }
+
+  relayChannel(controllerId: string): string {
+    return this.k(keys.relay(controllerId));
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    await this.guard(() => this.redis.publish(channel, JSON.stringify(message)));
+  }
 }
 
 function parseEvent(id: string, fields: string[]): TsstackEvent {

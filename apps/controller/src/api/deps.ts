@@ -2,6 +2,7 @@
 // as values (no reflection needed to wire them).
 import type { StateStore } from '@tsstack/store';
 import type { AgentDispatcher } from '../dispatch/agent-dispatcher';
+import type { RequestRouter } from '../dispatch/request-router';
 import type { ClusterEngine } from '../reconcile/cluster-engine';
 import type { ControllerMetrics } from './controller-metrics';
 
@@ -16,6 +17,7 @@ export interface ControllerRuntime {
   store: StateStore;
   engine: ClusterEngine;
   dispatcher: AgentDispatcher;
+  router: RequestRouter;
   metrics: ControllerMetrics;
   joinToken(): string;
   redisUp(): boolean;

@@ -117,7 +117,7 @@ export class ServicesController {
     for (const t of tasks) {
       open++;
       try {
-        const r = this.rt.dispatcher.request(t.nodeId!, 'logs', t.id, args, (done, data, error) => {
+        const r = await this.rt.router.request(t.nodeId!, 'logs', t.id, args, (done, data, error) => {
           for (const line of toLines(t.id, data)) res.write(JSON.stringify(line) + '\n');
           if (error)
             res.write(

@@ -28,7 +28,7 @@ import { OverlayIpam } from '../reconcile/overlay-ipam';
 import type { ControllerMetrics } from '../api/controller-metrics';
 import { nodeView } from '../domain/node-ops.service';
 
-type Reply = (done: boolean, data?: unknown, error?: string) => void;
+export type Reply = (done: boolean, data?: unknown, error?: string) => void;
 
 interface Session {
   ws: WebSocket;
@@ -62,6 +62,8 @@ export class AgentDispatcher implements SnapshotConsumer {
   readonly wss = new WebSocket.Server({ noServer: true, maxPayload: 16 * 2 ** 20 });
   private readonly sessions = new Map<string, Session>();
   onChange?: () => void;
+  /** This controller's id: recorded in Redis as the holder of each session. */
+  controllerId = '';
   private readonly held: Array<{ nodeId: string; taskId: string; status: TaskStatus }> = [];
   private flushing = false;
   private retry?: NodeJS.Timeout;
@@ -160,6 +162,7 @@ export class AgentDispatcher implements SnapshotConsumer {
         this.sessions.delete(session.nodeId);
         this.metrics.agents.set(this.sessions.size);
         for (const reply of session.requests.values()) reply(true, undefined, 'agent disconnected');
+        void this.store.clearSessionOwner(session.nodeId, this.controllerId).catch(() => undefined);
         this.log.info({ node: session.nodeId }, 'agent disconnected');
       }
     });
@@ -229,6 +232,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       });
     }
     await this.store.heartbeat(node.id, now);
+    await this.store.setSessionOwner(node.id, this.controllerId);
     const old = this.sessions.get(node.id);
     if (old) old.ws.terminate();
     const s: Session = {

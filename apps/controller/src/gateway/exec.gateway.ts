@@ -3,14 +3,14 @@
 // server -> client: the agent's responses as {"data"?, "done", "error"?}; the socket closes when done.
 import WebSocket from 'ws';
 import type { StateStore } from '@tsstack/store';
-import type { AgentDispatcher } from '../dispatch/agent-dispatcher';
+import type { RequestRouter } from '../dispatch/request-router';
 
 export class ExecGateway {
   readonly wss = new WebSocket.Server({ noServer: true });
 
   constructor(
     private readonly store: StateStore,
-    private readonly dispatcher: AgentDispatcher,
+    private readonly router: RequestRouter,
   ) {}
 
   handle(ws: WebSocket, q: URLSearchParams): void {
@@ -33,7 +33,7 @@ export class ExecGateway {
       throw new Error('cmd must be a JSON array of strings');
     }
     const nodeId = task.nodeId;
-    const req = this.dispatcher.request(
+    const req = await this.router.request(
       nodeId,
       'exec',
       taskId,
@@ -53,9 +53,8 @@ export class ExecGateway {
       } catch {
         return;
       }
-      if (m.stdin !== undefined)
-        this.dispatcher.followUp(nodeId, 'exec.stdin', taskId, { execId: req.id, data: m.stdin });
-      if (m.resize) this.dispatcher.followUp(nodeId, 'exec.resize', taskId, { execId: req.id, ...m.resize });
+      if (m.stdin !== undefined) this.router.followUp(req, 'exec.stdin', taskId, { data: m.stdin });
+      if (m.resize) this.router.followUp(req, 'exec.resize', taskId, { ...m.resize });
     });
     ws.on('close', () => req.cancel());
   }
