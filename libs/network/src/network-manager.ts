@@ -67,6 +67,8 @@ export class NetworkManager {
   private readonly netnsDir: string;
   private queue: Promise<unknown> = Promise.resolve();
   private nftApplied = '';
+  private dirty = false;
+  private writing: Promise<void> | undefined;
   /** Attachments whose kernel work is under way (address reserved, not yet in `state`). */
   private readonly pending = new Map<string, AttachmentRecord>();
 
@@ -108,17 +110,37 @@ export class NetworkManager {
     await this.serial(() => this.dns.close());
   }
 
+  /**
+   * Runs one mutation at a time; the returned promise settles once the state it wrote is on disk, but the
+   * next mutation does not wait for the disk (writes of concurrent calls are coalesced).
+   */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
-    return run;
+    return run.then(async (result) => {
+      await this.writing;
+      return result;
+    });
   }
 
+  /** Schedules a write of the state (atomic: temp file + rename), coalescing writes asked meanwhile. */
   private persist(): void {
-    this.state.ipam = this.ipam.toJSON();
+    this.dirty = true;
+    this.writing ??= this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
     const file = path.join(this.opts.stateDir, STATE_FILE);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(this.state));
-    fs.renameSync(`${file}.tmp`, file);
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        this.state.ipam = this.ipam.toJSON();
+        await fs.promises.writeFile(`${file}.tmp`, JSON.stringify(this.state));
+        await fs.promises.rename(`${file}.tmp`, file);
+      }
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private async applyFirewall(force = false): Promise<void> {
