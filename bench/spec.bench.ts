@@ -51,6 +51,46 @@ export function generateStack(n: number): string {
   return out.join('\n') + '\n';
 }
 
+/** A lighter stack: services of ~12 lines each (image, env, a port, a volume, depends_on, healthcheck, replicas). */
+export function generateTypicalStack(n: number): string {
+  const out: string[] = ['services:'];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      `  svc-${i}:`,
+      `    image: registry.local/app:\${TAG:-1.0}`,
+      '    environment:',
+      `      SERVICE_ID: "${i}"`,
+      `    ports: ["${10000 + i}:80"]`,
+      '    volumes: ["data:/data"]',
+      ...(i > 0 ? [`    depends_on: [svc-${i - 1}]`] : []),
+      '    healthcheck:',
+      '      test: ["CMD", "true"]',
+      '      interval: 10s',
+      '    deploy:',
+      '      replicas: 2',
+    );
+  }
+  out.push('volumes:', '  data: {}');
+  return out.join('\n') + '\n';
+}
+
+async function timeLoad(
+  file: string,
+  dir: string,
+  env: Record<string, string>,
+  rounds: number,
+): Promise<{ times: number[]; count: number }> {
+  const times: number[] = [];
+  let count = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t = process.hrtime.bigint();
+    const stack = await loadStack({ files: [file], cwd: dir, env });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    count = Object.keys(stack.services).length;
+  }
+  return { times, count };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1]!;
@@ -74,14 +114,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, 'compose.yaml');
     fs.writeFileSync(file, generateStack(SERVICES));
     const env = { TAG: '2.1', API_KEY: 'secret' };
-    const times: number[] = [];
-    let count = 0;
-    for (let r = 0; r < ROUNDS + 1; r++) {
-      const t = process.hrtime.bigint();
-      const stack = await loadStack({ files: [file], cwd: dir, env });
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
-      count = Object.keys(stack.services).length;
-    }
+    const { times, count } = await timeLoad(file, dir, env, ROUNDS + 1);
     const first = times.shift()!;
     const ours = median(times);
     // The floor set by the YAML library alone (parse to a Document, the first step of loadStack).
@@ -93,6 +126,10 @@ async function main(): Promise<void> {
       parseTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     const yamlMs = median(parseTimes);
+    const typicalFile = path.join(dir, 'typical.yaml');
+    fs.writeFileSync(typicalFile, generateTypicalStack(SERVICES));
+    const typical = median((await timeLoad(typicalFile, dir, env, ROUNDS + 1)).times.slice(1));
+    const typicalBytes = fs.statSync(typicalFile).size;
     const peer = peerCommand();
     let peerMs: number | null = null;
     if (peer) {
@@ -119,6 +156,9 @@ async function main(): Promise<void> {
       `  of which yaml parseDocument alone  ${yamlMs.toFixed(1).padStart(8)}  (the yaml library's floor)`,
     );
     console.log(
+      `${`typical stack (${(typicalBytes / 1024).toFixed(0)} KiB), median`.padEnd(36)} ${typical.toFixed(1).padStart(8)}`,
+    );
+    console.log(
       `${(peer?.name ?? 'docker compose config -q').padEnd(36)} ${peerMs === null ? '     n/a' : String(peerMs).padStart(8)}  ${peerNote}`,
     );
     console.log(
@@ -128,6 +168,8 @@ async function main(): Promise<void> {
         firstMs: Math.round(first),
         yamlParseMs: Math.round(yamlMs),
         yamlBytes: bytes,
+        typicalMs: Math.round(typical),
+        typicalBytes,
         rounds: ROUNDS,
         peer: peer?.name ?? 'docker compose config -q',
         peerMs,
