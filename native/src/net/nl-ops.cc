@@ -23,6 +23,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace {
@@ -606,13 +608,22 @@ bool nl_dump(const std::string &netns, NlDumpKind kind, std::vector<NlRow> &rows
 bool nl_netns_create(const std::string &path, NlError &err) {
   std::string dir = path.substr(0, path.rfind('/'));
   if (dir.empty()) return fail(err, EINVAL, "netns create", "path must be absolute: " + path);
-  /* Make the directory a shared mount point of its own (as iproute2 does for /run/netns). */
-  if (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) < 0) {
-    if (errno != EINVAL) return fail(err, errno, "mount --make-shared", dir);
-    if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) < 0)
-      return fail(err, errno, "mount --bind", dir);
-    if (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) < 0)
-      return fail(err, errno, "mount --make-shared", dir);
+  /* Make the directory a shared mount point of its own (as iproute2 does for /run/netns), once per directory
+   * and process: the mount calls contend with every other mount on the machine. */
+  static std::mutex prepared_mu;
+  static std::set<std::string> prepared;
+  {
+    std::lock_guard<std::mutex> lock(prepared_mu);
+    if (!prepared.count(dir)) {
+      if (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) < 0) {
+        if (errno != EINVAL) return fail(err, errno, "mount --make-shared", dir);
+        if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) < 0)
+          return fail(err, errno, "mount --bind", dir);
+        if (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) < 0)
+          return fail(err, errno, "mount --make-shared", dir);
+      }
+      prepared.insert(dir);
+    }
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
   if (fd < 0) return fail(err, errno, "create netns file", path);
