@@ -2,12 +2,9 @@
 // manifest digests in refs.json (atomic temp+rename under a cross-process lock), each layer is unpacked once
 // into snapshots/<chain id> shared by every image that has it, and every container gets its own overlay
 // upper/work dirs on top of its image's snapshots.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { BlobStore, sha256, writeFileAtomic } from './blob-store';
 import {
   DigestMismatchError,
@@ -21,7 +18,8 @@ import { Credentials, RegistryClient } from './registry-client';
 import { withFileLock } from './file-lock';
 import { Lease, LeaseStore } from './lease-store';
 import { chainIds, LayerToUnpack, SnapshotStore } from './snapshot-store';
-import { decompressedStream, diffIdOf } from './unpack';
+import * as archive from './image-archive';
+import { hostPlatform } from './platform';
 import {
   Descriptor,
   ImageConfig,
@@ -90,13 +88,6 @@ const PARALLEL_DOWNLOADS = 4;
 interface RefEntry {
   digest: string;
   createdAt: string;
-}
-
-function hostPlatform(): Platform {
-  const arch =
-    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[os.arch()] ??
-    os.arch();
-  return { os: 'linux', architecture: arch };
 }
 
 export class ImageStore {
@@ -415,212 +406,30 @@ export class ImageStore {
     return out;
   }
 
-  // ---- import / export --------------------------------------------------------------------------------
-  /** Imports an OCI image layout directory; `ref` overrides the org.opencontainers.image.ref.name tag. */
-  async importOciLayout(dirOrTar: string, ref?: string): Promise<ImageRecord> {
-    if (fs.statSync(dirOrTar).isFile()) {
-      const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-import-'));
-      try {
-        execFileSync('tar', ['-xf', dirOrTar, '-C', tmp, '--no-same-owner']);
-        return await this.importOciLayout(tmp, ref);
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-    }
-    const dir = dirOrTar;
-    const readBlob = (d: string): Buffer => {
-      const buf = fs.readFileSync(path.join(dir, 'blobs', ...d.split(':')));
-      this.blobs.writeBuffer(buf, d);
-      return buf;
-    };
-    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as OciIndex;
-    let desc = index.manifests[0];
-    if (!desc) throw new ImageNotFoundError(dir, 'in the OCI layout (index.json has no manifests)');
-    let doc = JSON.parse(
-      fs.readFileSync(path.join(dir, 'blobs', ...desc.digest.split(':'))).toString(),
-    ) as OciManifest & OciIndex;
-    if (isIndex(desc.mediaType, doc)) {
-      const want = hostPlatform();
-      const inner = doc.manifests.find(
-        (x) => !x.platform || (x.platform.os === want.os && x.platform.architecture === want.architecture),
-      );
-      if (!inner) throw new ImageNotFoundError(dir, 'for this platform in the OCI layout');
-      readBlob(desc.digest);
-      desc = { ...inner, annotations: desc.annotations };
-      doc = JSON.parse(
-        fs.readFileSync(path.join(dir, 'blobs', ...desc.digest.split(':'))).toString(),
-      ) as OciManifest & OciIndex;
-    }
-    for (const b of [doc.config, ...doc.layers]) {
-      if (this.blobs.has(b.digest)) continue;
-      await this.blobs.writeStream(
-        fs.createReadStream(path.join(dir, 'blobs', ...b.digest.split(':'))),
-        b.digest,
-      );
-    }
-    readBlob(desc.digest);
-    const name = ref ?? desc.annotations?.['org.opencontainers.image.ref.name'];
-    if (!name) throw new InvalidReferenceError('', 'the OCI layout names no image; pass a reference');
-    const reference = parseReference(name).canonical;
-    await this.tag(reference, desc.digest);
-    return (await this.get(reference)) as ImageRecord;
+  // ---- import / export (image-archive.ts) ------------------------------------------------------------
+  /** Imports an OCI image layout (dir or tar); `ref` overrides the org.opencontainers.image.ref.name tag. */
+  importOciLayout(dirOrTar: string, ref?: string): Promise<ImageRecord> {
+    return archive.importOciLayout(this, dirOrTar, ref);
   }
 
   /** Imports a `docker save` archive (manifest.json + config + layer tars). */
-  async importDockerArchive(tarFile: string, ref?: string): Promise<ImageRecord> {
-    const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-import-'));
-    try {
-      execFileSync('tar', ['-xf', tarFile, '-C', tmp, '--no-same-owner']);
-      const entries = JSON.parse(fs.readFileSync(path.join(tmp, 'manifest.json'), 'utf8')) as Array<{
-        Config: string;
-        RepoTags?: string[];
-        Layers: string[];
-      }>;
-      const e = entries[0];
-      const cfgBuf = fs.readFileSync(path.join(tmp, e.Config));
-      const config: Descriptor = {
-        mediaType: MT.ociConfig,
-        digest: this.blobs.writeBuffer(cfgBuf),
-        size: cfgBuf.length,
-      };
-      const layers: Descriptor[] = [];
-      for (const l of e.Layers) {
-        const f = path.join(tmp, l);
-        const buf = fs.readFileSync(f);
-        layers.push({
-          mediaType: 'application/vnd.oci.image.layer.v1.tar',
-          digest: this.blobs.writeBuffer(buf),
-          size: buf.length,
-        });
-      }
-      const manifest: OciManifest = { schemaVersion: 2, mediaType: MT.ociManifest, config, layers };
-      const mbuf = Buffer.from(JSON.stringify(manifest));
-      const digest = this.blobs.writeBuffer(mbuf);
-      const name = ref ?? e.RepoTags?.[0];
-      if (!name) throw new InvalidReferenceError('', 'the archive names no image; pass a reference');
-      const reference = parseReference(name).canonical;
-      await this.tag(reference, digest);
-      return (await this.get(reference)) as ImageRecord;
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  importDockerArchive(tarFile: string, ref?: string): Promise<ImageRecord> {
+    return archive.importDockerArchive(this, tarFile, ref);
   }
 
-  /** Imports a plain root filesystem tarball as a one-layer image with an empty config. */
-  async importRootfsTar(tarFile: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
-    const buf = fs.readFileSync(tarFile);
-    const layerDigest = this.blobs.writeBuffer(buf);
-    const cfg = {
-      architecture: hostPlatform().architecture,
-      os: 'linux',
-      config,
-      rootfs: { type: 'layers', diff_ids: [await diffIdOf(this.blobs.path(layerDigest))] },
-    };
-    const cfgBuf = Buffer.from(JSON.stringify(cfg));
-    const manifest: OciManifest = {
-      schemaVersion: 2,
-      mediaType: MT.ociManifest,
-      config: { mediaType: MT.ociConfig, digest: this.blobs.writeBuffer(cfgBuf), size: cfgBuf.length },
-      layers: [
-        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: buf.length },
-      ],
-    };
-    const digest = this.blobs.writeBuffer(Buffer.from(JSON.stringify(manifest)));
-    const reference = parseReference(ref).canonical;
-    await this.tag(reference, digest);
-    return (await this.get(reference)) as ImageRecord;
+  /** Imports a plain root filesystem tarball as a one-layer image, like `docker import`. */
+  importRootfsTar(tarFile: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
+    return archive.importRootfsTar(this, tarFile, ref, config);
   }
 
-  /**
-   * Writes a `docker save` archive (manifest.json, <config hex>.json, <diff id hex>/layer.tar with
-   * uncompressed layers, repositories) that `docker load` and importDockerArchive read.
-   */
-  async exportDockerArchive(ref: string, file: string): Promise<void> {
-    const img = await this.get(ref);
-    if (!img) throw new ImageNotFoundError(ref, 'locally');
-    const manifest = JSON.parse(this.blobs.read(img.digest).toString()) as OciManifest;
-    const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-export-'));
-    try {
-      const cfgHex = manifest.config.digest.split(':')[1];
-      fs.copyFileSync(this.blobs.path(manifest.config.digest), path.join(tmp, `${cfgHex}.json`));
-      const layerFiles: string[] = [];
-      for (const l of manifest.layers) {
-        const diffId = await diffIdOf(this.blobs.path(l.digest));
-        const dir = diffId.split(':')[1];
-        fs.mkdirSync(path.join(tmp, dir), { recursive: true });
-        await pipeline(
-          decompressedStream(this.blobs.path(l.digest)),
-          fs.createWriteStream(path.join(tmp, dir, 'layer.tar')),
-        );
-        layerFiles.push(`${dir}/layer.tar`);
-      }
-      const p = parseReference(img.reference);
-      const short =
-        p.registry === 'docker.io' ? p.repository.replace(/^library\//, '') : `${p.registry}/${p.repository}`;
-      const tags = p.tag && !/^sha256:/.test(img.reference) ? [`${short}:${p.tag}`] : [];
-      fs.writeFileSync(
-        path.join(tmp, 'manifest.json'),
-        JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: tags, Layers: layerFiles }]),
-      );
-      if (tags.length)
-        fs.writeFileSync(
-          path.join(tmp, 'repositories'),
-          JSON.stringify({ [short]: { [p.tag as string]: cfgHex } }),
-        );
-      const part = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      execFileSync('tar', ['-cf', part, '-C', tmp, '--owner=0', '--group=0', '.']);
-      fs.renameSync(part, file);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  /** Writes a `docker save` archive that `docker load` and importDockerArchive read. */
+  exportDockerArchive(ref: string, file: string): Promise<void> {
+    return archive.exportDockerArchive(this, ref, file);
   }
 
-  /** Writes an image as an OCI image layout directory, or as a tar of one when `target` ends in .tar. */
-  async exportOciLayout(ref: string, target: string): Promise<void> {
-    if (target.endsWith('.tar')) {
-      const tmp = fs.mkdtempSync(path.join(this.root, 'tmp-export-'));
-      try {
-        await this.exportOciLayout(ref, tmp);
-        const part = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-        execFileSync('tar', [
-          '-cf',
-          part,
-          '-C',
-          tmp,
-          '--owner=0',
-          '--group=0',
-          'oci-layout',
-          'index.json',
-          'blobs',
-        ]);
-        fs.renameSync(part, target);
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-      return;
-    }
-    const dir = target;
-    const img = await this.get(ref);
-    if (!img) throw new ImageNotFoundError(ref, 'locally');
-    const manifestBuf = this.blobs.read(img.digest);
-    const manifest = JSON.parse(manifestBuf.toString()) as OciManifest;
-    fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
-    for (const d of [img.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
-      fs.copyFileSync(this.blobs.path(d), path.join(dir, 'blobs', ...d.split(':')));
-    }
-    writeFileAtomic(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    const index: OciIndex = {
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: manifest.mediaType ?? MT.ociManifest,
-          digest: img.digest,
-          size: manifestBuf.length,
-          annotations: { 'org.opencontainers.image.ref.name': img.reference },
-        },
-      ],
-    };
-    writeFileAtomic(path.join(dir, 'index.json'), JSON.stringify(index));
+  /** Writes an OCI image layout directory, or a tar of one when `target` ends in .tar. */
+  exportOciLayout(ref: string, target: string): Promise<void> {
+    return archive.exportOciLayout(this, ref, target);
   }
 
   // ---- rootfs -----------------------------------------------------------------------------------------
