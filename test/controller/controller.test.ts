@@ -46,6 +46,7 @@ describe('controller with fake agents (embedded redis-server)', () => {
     expect(r.body).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
     expect((await c.api('GET', '/v1/nodes', undefined, 'wrong')).status).toBe(401);
     expect((await c.api('GET', '/health', undefined, null)).status).toBe(200);
+    expect((await c.api('GET', '/v1/events')).status).toBe(426);
     await expect(new EventClient(c.url, 'wrong').opened).rejects.toThrow(/401/);
   });
 
