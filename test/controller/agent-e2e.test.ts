@@ -140,4 +140,43 @@ describe('controller + real node agent with a fake runtime (root)', () => {
     expect(ev.events.every((e) => e.type.startsWith('task') && e.stack === 'shop')).toBe(true);
     ev.close();
   });
+
+  it('a controller restart (same data dir, owned Redis restarted) and an agent restart restart no container', async () => {
+    const running = async () =>
+      (await c.api<TaskRow[]>('GET', '/v1/tasks?stack=shop')).body.filter((t) => t.state === 'running');
+    await waitFor('1 running', async () => (await running()).length === 1 && runtime.runningCount() === 1);
+    const before = (await running()).map((t) => t.task);
+    const starts = runtime.starts;
+    // Controller restart on the same port and data dir: the owned redis-server stops and starts again (AOF).
+    const port = new URL(c.url).port;
+    await c.close();
+    c = await ctl(dir, { stoppingGraceMs: 1500, listen: `127.0.0.1:${port}` });
+    await waitFor(
+      'agent back',
+      async () => {
+        const n = (await c.api<Array<{ status: string }>>('GET', '/v1/nodes')).body;
+        return n.length === 1 && n[0]!.status === 'ready';
+      },
+      15_000,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await running()).map((t) => t.task)).toEqual(before);
+    expect(runtime.starts).toBe(starts);
+    // Agent restart on the same state dir: the running container is adopted, not restarted.
+    await agent.close();
+    agent = await startAgent({
+      controllerUrl: c.url,
+      joinToken: c.joinToken,
+      stateDir: path.join(dir, 'agent'),
+      name: 'host-1',
+      runtime,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await running()).map((t) => t.task)).toEqual(before);
+    expect(runtime.starts).toBe(starts);
+    expect(runtime.runningCount()).toBe(1);
+    // And it still follows changes.
+    await c.api('POST', '/v1/services/shop/web/scale', { replicas: 2 });
+    await waitFor('2 running', async () => (await running()).length === 2 && runtime.runningCount() === 2);
+  });
 });
