@@ -14,12 +14,13 @@ import { chainIds, LayerToUnpack } from '../snapshot-store';
 import { Descriptor, ImageConfig, MT, OciManifest, RootfsDirs } from '../types';
 import { BuildCache } from './build-cache';
 import { BuildError } from './build-error';
+import { download, isArchive, resolveOwner } from './copy-sources';
 import { copyEntries, CopySource, expandSource } from './copy-step';
 import { DockerIgnore } from './dockerignore';
 import { Instruction, parseDockerfile, parseKeyValues, splitWords } from './dockerfile-parser';
 import { entriesFromUpper, LayerBlob, TarEntry, writeLayer } from './layer-writer';
 import { withRootfsView } from './rootfs-view';
-import { applyLayer, detectCompression } from '../unpack';
+import { applyLayer } from '../unpack';
 import { cacheKey, cloneStage, durationNs, envRecord, ociLayerType, setEnv, Stage, stageVars } from './stage';
 import { substitute } from './substitute';
 
@@ -480,56 +481,6 @@ export class Builder {
 
 function hostArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
-}
-
-function isArchive(file: string): boolean {
-  const st = fs.statSync(file);
-  if (!st.isFile() || st.size < 4) return false;
-  const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(512);
-  fs.readSync(fd, head, 0, Math.min(512, st.size), 0);
-  fs.closeSync(fd);
-  return detectCompression(head) !== 'none' || head.subarray(257, 262).toString() === 'ustar';
-}
-
-async function download(url: string, dir: string, destRaw: string): Promise<string> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`ADD ${url}: HTTP ${res.status}`);
-  const name = destRaw.endsWith('/')
-    ? path.posix.basename(new URL(url).pathname) || 'index.html'
-    : path.posix.basename(destRaw);
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
-  return file;
-}
-
-/** "user[:group]" by name (from the image's /etc/passwd and /etc/group) or number. */
-function resolveOwner(spec: string, view: string | undefined): { uid: number; gid: number } {
-  const [u, g] = spec.split(':');
-  const table = (f: string): string[][] => {
-    if (!view) return [];
-    const p = path.join(view, 'etc', f);
-    return fs.existsSync(p)
-      ? fs
-          .readFileSync(p, 'utf8')
-          .split('\n')
-          .map((l) => l.split(':'))
-      : [];
-  };
-  let uid: number;
-  let primary: number | undefined;
-  if (/^\d+$/.test(u)) uid = Number(u);
-  else {
-    const row = table('passwd').find((r) => r[0] === u);
-    if (!row) throw new Error(`--chown user "${u}" is not in the image's /etc/passwd`);
-    uid = Number(row[2]);
-    primary = Number(row[3]);
-  }
-  if (g === undefined) return { uid, gid: primary ?? uid };
-  if (/^\d+$/.test(g)) return { uid, gid: Number(g) };
-  const row = table('group').find((r) => r[0] === g);
-  if (!row) throw new Error(`--chown group "${g}" is not in the image's /etc/group`);
-  return { uid, gid: Number(row[2]) };
 }
 
 /** Builds an image from a Dockerfile into `store`; see BuildOptions. */
