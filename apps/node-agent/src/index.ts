@@ -11,7 +11,6 @@ export type { ObservedContainer, ReconcileAction } from './exec/assignment-recon
 export { doStep, runTask, TaskRejectedError } from './exec/task-executor';
 export type { TaskController, ExitInfo } from './exec/task-executor';
 export { applyProbe, initialHealth, nextProbeDelay, probeCommand } from './exec/health-machine';
-export { decideRestart } from './exec/restart-backoff';
 export { writeSecret, writeConfig, ensureSecretsTmpfs } from './files/file-objects';
 export { planTaskMounts } from './files/mount-plan';
 export type { HostMount, MountDirs } from './files/mount-plan';
