@@ -1,10 +1,10 @@
 // Kernel names tsstack gives its objects: interface names (at most 15 bytes) derived from stable ids, MACs
-// derived from addresses (so every node computes a remote endpoint's MAC the same way), and the prefixes
-// the cleanup sweep recognises. Pure.
+// derived from addresses (so every node computes a remote endpoint's MAC the same way). The cleanup sweep
+// recognises links by the same prefixes (ts + br|vx|ve + hex). Pure.
 import { createHash } from 'node:crypto';
 
-/** Every link tsstack creates in a host namespace starts with this. */
-export const LINK_PREFIX = 'ts';
+/** Links tsstack makes in a host namespace (bridge, vxlan, host end of a veth); the sweep matches these. */
+export const TSSTACK_LINK = /^ts(br|vx|ve)[0-9a-f]+$/;
 
 function h(text: string, len: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, len);

@@ -24,7 +24,7 @@ import {
   vipOps,
 } from './link-plan';
 import { netlink } from './native/net-binding';
-import { bridgeName, hostVethName, macForAddress, safeTaskId, vxlanName } from './names';
+import { bridgeName, hostVethName, macForAddress, safeTaskId, TSSTACK_LINK, vxlanName } from './names';
 import { createTaskNetns, DEFAULT_NETNS_DIR, listTaskNetns, removeTaskNetns } from './netns';
 import { NftDriver } from './nft.driver';
 import type {
@@ -563,7 +563,7 @@ export class NetworkManager {
       }
       for (const a of this.state.attachments) known.add(a.hostVeth);
       const stray = (await netlink.links(this.opts.hostNetns)).filter(
-        (l) => /^ts(br|vx|ve)[0-9a-f]+$/.test(l.name) && !known.has(l.name),
+        (l) => TSSTACK_LINK.test(l.name) && !known.has(l.name),
       );
       await netlink.apply(
         stray.map((l) => ({
@@ -585,7 +585,7 @@ export class NetworkManager {
   async inventory(): Promise<NetworkInventory> {
     const links = (await netlink.links(this.opts.hostNetns))
       .map((l) => l.name)
-      .filter((name) => /^ts(br|vx|ve)[0-9a-f]+$/.test(name));
+      .filter((name) => TSSTACK_LINK.test(name));
     const ipam = this.ipam.toJSON();
     let resolvConfs: string[] = [];
     try {
@@ -602,10 +602,5 @@ export class NetworkManager {
       dnsAddresses: this.dns.addresses(),
       resolvConfs,
     };
-  }
-
-  /** Test and bench hook: the DNS answer a client address would get (no packet). */
-  resolveFor(clientAddress: string, name: string): string[] {
-    return this.names.resolve(clientAddress, name).addresses;
   }
 }
