@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { busyboxImage, BusyboxImage, requireRoot } from '@tsstack/testkit';
 import { buildImage, ImageStore, RootfsDirs, RunStep } from '@tsstack/image';
+import { startRegistry } from './registry-harness';
 
 let bb: BusyboxImage;
 let tmp: string;
@@ -241,4 +242,20 @@ test('ADD extracts local archives and downloads URLs; COPY wildcards and WORKDIR
   );
   expect(seen.trim().split('\n')).toEqual(['tool', 'remote', '600', 'a.ini', 'b.ini']);
   await store.releaseRootfs('add1');
+});
+
+test('FROM an image of a registry pulls it first', async () => {
+  const reg = await startRegistry();
+  try {
+    const pusher = new ImageStore({ root: store.root, insecureRegistries: [reg.host] });
+    await pusher.push(bb.reference, { as: `${reg.host}/base/busybox:1` });
+    const fresh = new ImageStore({ root: path.join(tmp, 'fresh'), insecureRegistries: [reg.host] });
+    const ctx = context({ Dockerfile: `FROM ${reg.host}/base/busybox:1\nLABEL from=registry\n` });
+    const r = await buildImage(fresh, { context: ctx, tags: ['local/from-registry:1'] });
+    expect(r.layers.map((l) => l.digest)).toEqual([bb.layerDigest]);
+    expect(r.config.Labels).toEqual({ from: 'registry' });
+    expect((await fresh.get(`${reg.host}/base/busybox:1`))?.digest).toBe(bb.manifestDigest);
+  } finally {
+    await reg.stop();
+  }
 });
