@@ -103,6 +103,43 @@ describe('tsstack config on valid stacks', () => {
     });
   });
 
+  it('the blog example: profiles, job mode, tmpfs mode, depends_on restart/required, logging, YAML anchors', () => {
+    const r = config(['-f', 'examples/compose/blog/compose.yaml', '--profile', '*', '--format', 'json'], {
+      env: { WP_REPLICAS: '3' },
+    });
+    expect(r.stderr).toBe('');
+    const s = JSON.parse(r.stdout) as Json;
+    expect(Object.keys(s.services)).toEqual(['wordpress', 'db', 'redis', 'backup', 'phpmyadmin']);
+    expect(s.services.wordpress.deploy).toMatchObject({ replicas: 3, rollbackConfig: { parallelism: 0 } });
+    expect(s.services.wordpress.deploy.updateConfig).toEqual({
+      parallelism: 1,
+      delayMs: 15_000,
+      order: 'start-first',
+      monitorMs: 30_000,
+      maxFailureRatio: 0.2,
+      failureAction: 'rollback',
+    });
+    expect(s.services.wordpress.volumes[1]).toEqual({
+      type: 'tmpfs',
+      target: '/tmp',
+      readOnly: false,
+      sizeBytes: 64 * 1024 * 1024,
+      mode: 0o1777,
+    });
+    expect(s.services.wordpress.dependsOn.redis).toEqual({
+      condition: 'service_started',
+      restart: false,
+      required: false,
+    });
+    expect(s.services.db.logging).toEqual({ maxSizeBytes: 5 * 1024 * 1024, maxFile: 2 });
+    expect(s.services.backup.deploy).toMatchObject({
+      mode: 'replicated-job',
+      restartPolicy: { condition: 'none' },
+    });
+    expect(s.services.backup.command[0]).toContain('dump-$(date +%F).sql');
+    expect(s.services.db.environment.MARIADB_RANDOM_ROOT_PASSWORD).toBe('yes');
+  });
+
   it('--format json prints the same model as YAML', () => {
     const y = parse(config(['-f', 'compose.yaml'], { cwd: SHOP }).stdout);
     const j = config(['-f', 'compose.yaml', '--format', 'json'], { cwd: SHOP });
