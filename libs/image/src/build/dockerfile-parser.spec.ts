@@ -82,6 +82,12 @@ test('.dockerignore: globs, **, exceptions, directories', () => {
   expect(ig.ignores('sub/a.tmp')).toBe(false);
   expect(ig.ignores('secret/k')).toBe(true);
   expect(ig.ignores('src/main.ts')).toBe(false);
+  const nested = new DockerIgnore('docs\n!docs/api/keep.md\n');
+  expect(nested.ignores('docs/api/x.md')).toBe(true);
+  expect(nested.ignores('docs/api/keep.md')).toBe(false);
+  expect(nested.mayReinclude('docs')).toBe(true);
+  expect(nested.mayReinclude('docs/api')).toBe(true);
+  expect(nested.mayReinclude('other')).toBe(false);
 });
 
 test('durations', () => {

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 
 interface Rule {
+  pattern: string;
   re: RegExp;
   exclude: boolean;
 }
@@ -34,7 +35,7 @@ export class DockerIgnore {
       .map((l) => {
         const exclude = !l.startsWith('!');
         const p = path.posix.normalize((exclude ? l : l.slice(1)).trim()).replace(/^\/+|\/+$/g, '');
-        return { re: toRegExp(p), exclude };
+        return { pattern: p, re: toRegExp(p), exclude };
       });
   }
 
@@ -48,7 +49,9 @@ export class DockerIgnore {
   /** True when some '!' rule could re-include a path under the excluded directory `rel`. */
   mayReinclude(rel: string): boolean {
     return this.rules.some(
-      (r) => !r.exclude && r.re.source.startsWith(`^${rel.replace(/[.+^${}()|[\]\\]/g, '\\$&')}`),
+      (r) =>
+        !r.exclude &&
+        (r.pattern.startsWith(`${rel}/`) || r.pattern.startsWith('**') || r.pattern.startsWith('*')),
     );
   }
 }
