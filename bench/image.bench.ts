@@ -17,6 +17,13 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
+function fileCount(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+    n += e.isDirectory() ? fileCount(path.join(dir, e.name)) : e.isFile() ? 1 : 0;
+  return n;
+}
+
 async function main(): Promise<void> {
   for (const bin of ['skopeo', 'umoci', 'docker-registry'])
     try {
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
       const lowers = await store.unpack(img.digest);
       ours.push(Number(process.hrtime.bigint() - t) / 1e9);
       if (lowers.length !== BIG_LAYERS + 1) throw new Error(`expected ${BIG_LAYERS + 1} snapshots`);
+      const ourFiles = lowers.reduce((n, d) => n + fileCount(d), 0);
       fs.rmSync(root, { recursive: true, force: true });
 
       const layout = path.join(tmp, `skopeo-${i}`);
@@ -56,6 +64,9 @@ async function main(): Promise<void> {
       ]);
       execFileSync('umoci', ['unpack', '--image', `${layout}:t`, bundle], { stdio: 'ignore' });
       theirs.push(Number(process.hrtime.bigint() - t) / 1e9);
+      // Same content on both sides (the generated image has no whiteouts: file counts add up).
+      const peerFiles = fileCount(path.join(bundle, 'rootfs'));
+      if (peerFiles !== ourFiles) throw new Error(`tsstack unpacked ${ourFiles} files, umoci ${peerFiles}`);
       fs.rmSync(layout, { recursive: true, force: true });
       fs.rmSync(bundle, { recursive: true, force: true });
     }
