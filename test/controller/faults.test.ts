@@ -177,5 +177,17 @@ describe('faults (controller + fake agents)', () => {
     expect(how.code).toBe(1008);
     expect(how.reason).toMatch(/slow consumer.*since=\d+-\d+/);
     expect(received).toBeLessThan(20_000);
+    // Trim the stream, then resume from an id that is gone: the client is told about the gap first.
+    const first = (await store.readEvents('0', 1))[0]!.id;
+    await conn.xtrim('ts:events', 'MAXLEN', 100);
+    const late = new WebSocket(`${c.url.replace('http', 'ws')}/v1/events?since=${first}`, {
+      headers: { authorization: `Bearer ${c.token}` },
+    });
+    const firstMsg = await new Promise<{ type: string; message: string }>((r) =>
+      late.once('message', (d) => r(JSON.parse(String(d)))),
+    );
+    expect(firstMsg.type).toBe('stream.gap');
+    expect(firstMsg.message).toMatch(/were dropped/);
+    late.terminate();
   }, 60_000);
 });

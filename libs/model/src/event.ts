@@ -19,7 +19,9 @@ export type EventType =
   | 'node.removed'
   | 'image.pull.progress'
   | 'stats'
-  | 'controller.leader';
+  | 'controller.leader'
+  /** Sent to an events client resuming from an id older than the capped stream keeps. */
+  | 'stream.gap';
 
 export interface TsstackEvent {
   id: string;

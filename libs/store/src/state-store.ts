@@ -324,6 +324,21 @@ export class StateStore {
     return res[0]![1].map(([id, fields]) => parseEvent(id, fields));
   }
 
+  /**
+   * When the cap has trimmed events away: the id of the oldest event kept (anything older may be gone);
+   * undefined when nothing was ever trimmed (XINFO STREAM: entries-added > length).
+   */
+  async eventsKeptFrom(): Promise<string | undefined> {
+    const info = (await this.guard(() => this.redis.xinfo('STREAM', this.k(keys.events)))) as unknown[];
+    const get = (k: string) => {
+      const i = info.indexOf(k);
+      return i >= 0 ? info[i + 1] : undefined;
+    };
+    if (Number(get('entries-added')) <= Number(get('length'))) return undefined;
+    const first = get('recorded-first-entry-id');
+    return first ? String(first) : undefined;
+  }
+
   /** The id of the newest event, or '0-0'. */
   async lastEventId(): Promise<string> {
     const res = await this.guard(() => this.redis.xrevrange(this.k(keys.events), '+', '-', 'COUNT', 1));

@@ -25,6 +25,13 @@ export function matches(e: TsstackEvent, f: EventFilter): boolean {
   return true;
 }
 
+/** Order of two stream ids ("ms-seq"). */
+export function compareIds(a: string, b: string): number {
+  const [am, as = '0'] = a.split('-');
+  const [bm, bs = '0'] = b.split('-');
+  return Number(am) - Number(bm) || Number(as) - Number(bs);
+}
+
 export function filterFromQuery(q: URLSearchParams): EventFilter {
   const types = [...q.getAll('type'), ...(q.get('types')?.split(',') ?? [])].filter(Boolean);
   return {
@@ -64,6 +71,19 @@ export class EventsGateway {
     this.conns.add(conn);
     try {
       let cursor = f.since && /^\d+(-\d+)?$/.test(f.since) ? f.since : undefined;
+      if (cursor && cursor !== '0' && cursor !== '0-0') {
+        const keptFrom = await this.store.eventsKeptFrom().catch(() => undefined);
+        if (keptFrom && compareIds(cursor, keptFrom) < 0) {
+          ws.send(
+            JSON.stringify({
+              id: cursor,
+              time: Date.now(),
+              type: 'stream.gap',
+              message: `events after ${cursor} and before ${keptFrom} were dropped (the stream is capped): re-read state with the REST API`,
+            }),
+          );
+        }
+      }
       while (isOpen() && !this.closed) {
         try {
           if (conn.status === 'wait') await conn.connect();
