@@ -150,6 +150,19 @@ describe('bridge networks on one host', () => {
     // not ours for this client: forwarded to the upstream, which answers 203.0.113.7 for everything
     expect(await nslookupIn(ns.other, 'web', otherGw)).toEqual(['203.0.113.7']);
     expect(await nslookupIn(ns.cli, 'example.org', gw)).toEqual(['203.0.113.7']);
+    // a task on two networks sees the names of both (answered by the JavaScript path, not the native one)
+    ns.both = await m.createTaskNetns('both');
+    const rb = await m.attachTask({
+      taskId: 'both',
+      netnsPath: ns.both,
+      networkId: 's_front',
+      service: 'both',
+    });
+    await m.attachTask({ taskId: 'both', netnsPath: ns.both, networkId: 's_back', service: 'both' });
+    expect(await nslookupIn(ns.both, 'other', rb.dnsServer)).toEqual([addr.other]);
+    expect(await nslookupIn(ns.both, 'tasks.web', rb.dnsServer)).toEqual([addr.web1, addr.web2].sort());
+    await m.removeTaskNetns('both');
+    delete ns.both;
   });
 
   it('answers over TCP too', async () => {

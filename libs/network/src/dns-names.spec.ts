@@ -73,4 +73,23 @@ describe('DnsNames', () => {
     names.removeNetwork('back');
     expect(names.resolve('10.1.0.2', 'db').known).toBe(false);
   });
+
+  it('mirrors its tables into a subscriber', () => {
+    const seen: { nets: Record<string, string[]>; clients: Array<[string, string[]]> } = {
+      nets: {},
+      clients: [],
+    };
+    const stop = names.subscribe({
+      setNetwork: (id, entries) => (seen.nets[id] = entries.map(([n]) => n).sort()),
+      removeNetwork: (id) => delete seen.nets[id],
+      setClients: (clients) => (seen.clients = clients),
+    });
+    expect(seen.nets.front).toEqual(expect.arrayContaining(['api', 'tasks.web', 'web', 'www', 's_w1', 'w1']));
+    expect(Object.fromEntries(seen.clients)['10.0.0.5']).toEqual(['front']);
+    names.setNetwork({ id: 'extra', vips: {}, endpoints: [ep('x1', 'x', '10.2.0.2')] });
+    expect(seen.nets.extra).toEqual(['s_x1', 'tasks.x', 'x', 'x1']);
+    stop();
+    names.removeNetwork('extra');
+    expect(seen.nets.extra).toBeDefined();
+  });
 });

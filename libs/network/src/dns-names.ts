@@ -100,7 +100,24 @@ function indexNetwork(view: DnsNetworkView): NetIndex {
   return { names: answers(names), tasks: answers(tasks) };
 }
 
+/** Receives every change of the name tables (the native fast path of the DNS server mirrors them). */
+export interface DnsNamesSink {
+  /** All names of one network: [name, A records, rotate]; `tasks.<svc>` names included. */
+  setNetwork(id: string, entries: Array<[string, Buffer, boolean]>): void;
+  removeNetwork(id: string): void;
+  /** Client address -> ids of its networks. */
+  setClients(clients: Array<[string, string[]]>): void;
+}
+
+function entriesOf(ix: NetIndex): Array<[string, Buffer, boolean]> {
+  const out: Array<[string, Buffer, boolean]> = [];
+  for (const [name, a] of ix.names) out.push([name, a.records, a.rotate]);
+  for (const [svc, a] of ix.tasks) out.push([`tasks.${svc}`, a.records, false]);
+  return out;
+}
+
 export class DnsNames {
+  private readonly sinks = new Set<DnsNamesSink>();
   private readonly networks = new Map<string, DnsNetworkView>();
   private readonly indexes = new Map<string, NetIndex>();
   /** client address -> ids of the networks of the task that owns it. */
@@ -109,15 +126,26 @@ export class DnsNames {
 
   /** Replaces a network's view (endpoints on every node, with their serving state). */
   setNetwork(view: DnsNetworkView): void {
+    const ix = indexNetwork(view);
     this.networks.set(view.id, view);
-    this.indexes.set(view.id, indexNetwork(view));
+    this.indexes.set(view.id, ix);
+    for (const s of this.sinks) s.setNetwork(view.id, entriesOf(ix));
     this.reindexClients();
   }
 
   removeNetwork(id: string): void {
     this.networks.delete(id);
     this.indexes.delete(id);
+    for (const s of this.sinks) s.removeNetwork(id);
     this.reindexClients();
+  }
+
+  /** Mirrors the tables into `sink` from now on (starting with everything known). Returns a detach. */
+  subscribe(sink: DnsNamesSink): () => void {
+    this.sinks.add(sink);
+    for (const [id, ix] of this.indexes) sink.setNetwork(id, entriesOf(ix));
+    sink.setClients([...this.clients.entries()]);
+    return () => this.sinks.delete(sink);
   }
 
   networkIds(): string[] {
@@ -137,6 +165,10 @@ export class DnsNames {
     const clients = new Map<string, string[]>();
     for (const [addr, task] of addrTask) clients.set(addr, [...byTask.get(task)!]);
     this.clients = clients;
+    if (this.sinks.size) {
+      const list = [...clients.entries()];
+      for (const s of this.sinks) s.setClients(list);
+    }
   }
 
   /** Networks a client (by its source address) is attached to; undefined for strangers. */

@@ -1,5 +1,6 @@
 // Embedded DNS: one server per host namespace, listening on UDP and TCP port 53 of every address containers
-// are told to use (each network's gateway on this node). It answers the names DnsNames grants the asking
+// are told to use (each network's gateway on this node). UDP questions for names of ours are answered by a
+// native thread from tables mirrored out of DnsNames (dns-fast); the rest, and TCP, are answered here. It answers the names DnsNames grants the asking
 // container (known by its source address) and forwards every other question to the host's upstream
 // resolvers, read from the host's resolv.conf. Sockets are made inside the host namespace by the native
 // binding, so the agent can serve a namespace it does not live in (the simulated hosts of the tests).
@@ -7,7 +8,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { netlink } from './native/net-binding';
+import { dnsFast, netlink } from './native/net-binding';
 import type { DnsNames } from './dns-names';
 import {
   buildAnswer,
@@ -41,7 +42,7 @@ export interface DnsServerOptions {
 }
 
 interface Listener {
-  udp: dgram.Socket;
+  udpFd: number;
   tcp: net.Server;
 }
 
@@ -51,9 +52,30 @@ export class DnsServer {
   private readonly pending = new Map<number, (reply: Buffer | undefined) => void>();
   private nextId = 1;
   private readonly port: number;
+  /** Handle of the native UDP responder (names of ours answered off the JS thread). */
+  private fast?: number;
+  private unsubscribe?: () => void;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.port = opts.port ?? 53;
+  }
+
+  private fastHandle(): number {
+    if (this.fast === undefined) {
+      const h = dnsFast.create((packet, ip, port, fd) => {
+        const reply = this.answerLocal(packet, ip);
+        if (!reply) return;
+        if (Buffer.isBuffer(reply)) dnsFast.send(fd, reply, ip, port);
+        else void (reply as Promise<Buffer>).then((r) => dnsFast.send(fd, r, ip, port));
+      });
+      this.fast = h;
+      this.unsubscribe = this.opts.names.subscribe({
+        setNetwork: (id, entries) => dnsFast.setNetwork(h, id, entries),
+        removeNetwork: (id) => dnsFast.removeNetwork(h, id),
+        setClients: (clients) => dnsFast.setClients(h, clients),
+      });
+    }
+    return this.fast;
   }
 
   addresses(): string[] {
@@ -65,19 +87,11 @@ export class DnsServer {
     if (this.listeners.has(address)) return;
     const udpFd = await netlink.bindSocket(this.opts.hostNetns, 'udp', address, this.port);
     const tcpFd = await netlink.bindSocket(this.opts.hostNetns, 'tcp', address, this.port);
-    const udp = dgram.createSocket('udp4');
-    udp.on('message', (msg, rinfo) => {
-      const reply = this.answerLocal(msg, rinfo.address);
-      if (!reply) return;
-      if (Buffer.isBuffer(reply)) udp.send(reply, rinfo.port, rinfo.address);
-      else void (reply as Promise<Buffer>).then((r) => udp.send(r, rinfo.port, rinfo.address));
-    });
-    udp.on('error', () => undefined);
-    await new Promise<void>((resolve) => udp.bind({ fd: udpFd }, resolve));
+    dnsFast.serve(this.fastHandle(), udpFd);
     const tcp = net.createServer((sock) => this.serveTcp(sock));
     tcp.on('error', () => undefined);
     await new Promise<void>((resolve) => tcp.listen({ fd: tcpFd }, resolve));
-    this.listeners.set(address, { udp, tcp });
+    this.listeners.set(address, { udpFd, tcp });
   }
 
   /** Stops answering on `address`. Safe to call twice. */
@@ -85,12 +99,17 @@ export class DnsServer {
     const l = this.listeners.get(address);
     if (!l) return;
     this.listeners.delete(address);
-    l.udp.close();
+    if (this.fast !== undefined) dnsFast.unserve(this.fast, l.udpFd);
     await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
   }
 
   async close(): Promise<void> {
     for (const a of [...this.listeners.keys()]) await this.unlisten(a);
+    if (this.fast !== undefined) {
+      this.unsubscribe?.();
+      dnsFast.destroy(this.fast);
+      this.fast = undefined;
+    }
     this.forwarder?.close();
     this.forwarder = undefined;
     for (const done of this.pending.values()) done(undefined);

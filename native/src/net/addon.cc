@@ -6,13 +6,18 @@
 //   netnsRemove(path)         unmount and unlink (missing is fine)
 //   bindSocket(netns, proto, address, port)  a bound socket fd made inside a namespace (embedded DNS)
 //   dnsProbe(netns, server, port, name, count)  round trips of blocking A queries from inside a namespace
+// and, synchronous, the embedded DNS fast path (dns-fast.h): dnsFastCreate/Serve/Unserve/SetNetwork/
+//   RemoveNetwork/SetClients/Destroy and dnsFastSend
 // Arguments are validated and defaulted in TypeScript (libs/network/src/native/net-binding.ts); errors reject
 // with an Error carrying code ('EEXIST'), errno, syscall (the failing step) like Node's own fs errors.
 #include <napi.h>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <memory>
 
+#include "net/dns-fast.h"
 #include "net/dns-probe.h"
 #include "net/nl-ops.h"
 
@@ -298,6 +303,118 @@ Napi::Value Netns(const Napi::CallbackInfo &info, bool create) {
   return p;
 }
 
+// ---- the embedded DNS fast path (dns-fast.h): responders by integer handle ----
+
+struct FastEntry {
+  std::unique_ptr<DnsFast> fast;
+  Napi::ThreadSafeFunction tsfn;
+};
+std::map<int, FastEntry> fast_responders;
+int fast_next_id = 1;
+
+FastEntry &fast_get(const Napi::CallbackInfo &info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "dns fast path: handle must be a number");
+  auto it = fast_responders.find(info[0].As<Napi::Number>().Int32Value());
+  if (it == fast_responders.end()) throw Napi::Error::New(info.Env(), "dns fast path: unknown handle");
+  return it->second;
+}
+
+// dnsFastCreate(onMiss(packet: Buffer, ip: string, port: number, fd: number)) -> handle
+Napi::Value DnsFastCreate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "dnsFastCreate(onMiss)");
+  int id = fast_next_id++;
+  FastEntry &e = fast_responders[id];
+  e.tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "tsstack-dns-fast", 0, 1);
+  e.tsfn.Unref(env);  // never keeps the process alive by itself
+  Napi::ThreadSafeFunction tsfn = e.tsfn;
+  e.fast.reset(new DnsFast([tsfn](DnsFastMiss miss) mutable {
+    DnsFastMiss *m = new DnsFastMiss(std::move(miss));
+    napi_status st = tsfn.NonBlockingCall(m, [](Napi::Env env, Napi::Function cb, DnsFastMiss *m) {
+      cb.Call({Napi::Buffer<char>::Copy(env, m->packet.data(), m->packet.size()), Napi::String::New(env, m->clientIp),
+               Napi::Number::New(env, m->clientPort), Napi::Number::New(env, m->fd)});
+      delete m;
+    });
+    if (st != napi_ok) delete m;
+  }));
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value DnsFastServe(const Napi::CallbackInfo &info) {
+  FastEntry &e = fast_get(info);
+  std::string error;
+  if (!info[1].IsNumber() || !e.fast->serve(info[1].As<Napi::Number>().Int32Value(), error))
+    throw Napi::Error::New(info.Env(), "dnsFastServe: " + (error.empty() ? std::string("bad fd") : error));
+  return info.Env().Undefined();
+}
+
+Napi::Value DnsFastUnserve(const Napi::CallbackInfo &info) {
+  FastEntry &e = fast_get(info);
+  if (info[1].IsNumber()) e.fast->unserve(info[1].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+// dnsFastSetNetwork(handle, network, [[name, records: Buffer, rotate: boolean], ...])
+Napi::Value DnsFastSetNetwork(const Napi::CallbackInfo &info) {
+  FastEntry &e = fast_get(info);
+  if (!info[1].IsString() || !info[2].IsArray()) throw Napi::TypeError::New(info.Env(), "dnsFastSetNetwork(h, net, entries)");
+  std::map<std::string, DnsFastAnswer> names;
+  Napi::Array arr = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Array row = arr.Get(i).As<Napi::Array>();
+    Napi::Buffer<char> rec = row.Get(1u).As<Napi::Buffer<char>>();
+    DnsFastAnswer a;
+    a.records.assign(rec.Data(), rec.Length());
+    a.rotate = row.Get(2u).ToBoolean().Value();
+    names[row.Get(0u).As<Napi::String>().Utf8Value()] = std::move(a);
+  }
+  e.fast->setNetwork(info[1].As<Napi::String>().Utf8Value(), std::move(names));
+  return info.Env().Undefined();
+}
+
+Napi::Value DnsFastRemoveNetwork(const Napi::CallbackInfo &info) {
+  FastEntry &e = fast_get(info);
+  if (info[1].IsString()) e.fast->removeNetwork(info[1].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
+// dnsFastSetClients(handle, [[ip, [network, ...]], ...])
+Napi::Value DnsFastSetClients(const Napi::CallbackInfo &info) {
+  FastEntry &e = fast_get(info);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "dnsFastSetClients(h, clients)");
+  std::map<std::string, std::vector<std::string>> clients;
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Array row = arr.Get(i).As<Napi::Array>();
+    Napi::Array nets = row.Get(1u).As<Napi::Array>();
+    std::vector<std::string> v;
+    for (uint32_t j = 0; j < nets.Length(); j++) v.push_back(nets.Get(j).As<Napi::String>().Utf8Value());
+    clients[row.Get(0u).As<Napi::String>().Utf8Value()] = std::move(v);
+  }
+  e.fast->setClients(std::move(clients));
+  return info.Env().Undefined();
+}
+
+Napi::Value DnsFastDestroy(const Napi::CallbackInfo &info) {
+  if (!info[0].IsNumber()) return info.Env().Undefined();
+  auto it = fast_responders.find(info[0].As<Napi::Number>().Int32Value());
+  if (it == fast_responders.end()) return info.Env().Undefined();
+  it->second.fast->stop();
+  it->second.tsfn.Release();
+  fast_responders.erase(it);
+  return info.Env().Undefined();
+}
+
+// dnsFastSend(fd, packet: Buffer, ip, port) -> boolean (a reply JavaScript built for a missed packet)
+Napi::Value DnsFastSend(const Napi::CallbackInfo &info) {
+  if (!info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsString() || !info[3].IsNumber())
+    throw Napi::TypeError::New(info.Env(), "dnsFastSend(fd, packet, ip, port)");
+  Napi::Buffer<char> b = info[1].As<Napi::Buffer<char>>();
+  bool ok = dns_fast_send(info[0].As<Napi::Number>().Int32Value(), std::string(b.Data(), b.Length()),
+                          info[2].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Int32Value());
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apply", Napi::Function::New(env, Apply));
   exports.Set("dump", Napi::Function::New(env, Dump));
@@ -305,6 +422,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("netnsRemove", Napi::Function::New(env, [](const Napi::CallbackInfo &i) { return Netns(i, false); }));
   exports.Set("bindSocket", Napi::Function::New(env, BindSocket));
   exports.Set("dnsProbe", Napi::Function::New(env, DnsProbe));
+  exports.Set("dnsFastCreate", Napi::Function::New(env, DnsFastCreate));
+  exports.Set("dnsFastServe", Napi::Function::New(env, DnsFastServe));
+  exports.Set("dnsFastUnserve", Napi::Function::New(env, DnsFastUnserve));
+  exports.Set("dnsFastSetNetwork", Napi::Function::New(env, DnsFastSetNetwork));
+  exports.Set("dnsFastRemoveNetwork", Napi::Function::New(env, DnsFastRemoveNetwork));
+  exports.Set("dnsFastSetClients", Napi::Function::New(env, DnsFastSetClients));
+  exports.Set("dnsFastDestroy", Napi::Function::New(env, DnsFastDestroy));
+  exports.Set("dnsFastSend", Napi::Function::New(env, DnsFastSend));
   exports.Set("version", Napi::String::New(env, "0.2.0"));
   return exports;
 }

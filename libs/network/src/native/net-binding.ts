@@ -99,6 +99,14 @@ interface NetAddon {
     name: string,
     count: number,
   ): Promise<{ ms: Float64Array; answers: number }>;
+  dnsFastCreate(onMiss: (packet: Buffer, ip: string, port: number, fd: number) => void): number;
+  dnsFastServe(handle: number, fd: number): void;
+  dnsFastUnserve(handle: number, fd: number): void;
+  dnsFastSetNetwork(handle: number, network: string, entries: Array<[string, Buffer, boolean]>): void;
+  dnsFastRemoveNetwork(handle: number, network: string): void;
+  dnsFastSetClients(handle: number, clients: Array<[string, string[]]>): void;
+  dnsFastDestroy(handle: number): void;
+  dnsFastSend(fd: number, packet: Buffer, ip: string, port: number): boolean;
 }
 
 let addon: NetAddon | undefined;
@@ -129,6 +137,24 @@ function wrap(e: unknown): never {
     cause: e,
   });
 }
+
+/**
+ * The embedded DNS fast path (native/src/net/dns-fast.h): a native thread answers names it holds records for
+ * straight from the UDP sockets and hands the rest to `onMiss`. Synchronous calls.
+ */
+export const dnsFast = {
+  create: (onMiss: (packet: Buffer, ip: string, port: number, fd: number) => void): number =>
+    load().dnsFastCreate(onMiss),
+  serve: (h: number, fd: number): void => load().dnsFastServe(h, fd),
+  unserve: (h: number, fd: number): void => load().dnsFastUnserve(h, fd),
+  setNetwork: (h: number, network: string, entries: Array<[string, Buffer, boolean]>): void =>
+    load().dnsFastSetNetwork(h, network, entries),
+  removeNetwork: (h: number, network: string): void => load().dnsFastRemoveNetwork(h, network),
+  setClients: (h: number, clients: Array<[string, string[]]>): void => load().dnsFastSetClients(h, clients),
+  destroy: (h: number): void => load().dnsFastDestroy(h),
+  send: (fd: number, packet: Buffer, ip: string, port: number): boolean =>
+    load().dnsFastSend(fd, packet, ip, port),
+};
 
 /** The netlink binding, with errors as NetworkSystemError. */
 export const netlink = {
