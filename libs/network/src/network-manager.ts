@@ -4,8 +4,6 @@
 // longer wanted (reconcile). Decisions are delegated to the pure planners (ipam, link-plan, firewall-plan,
 // nft-ruleset, dns-names); this class only sequences them with the netlink binding, nft and the DNS server.
 // Every mutation is serialized, so concurrent agent calls never interleave kernel changes.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { IngressPort, NetworkAssignment, NetworkEndpoint } from '@tsstack/model';
 import { DnsNames, type DnsEndpoint } from './dns-names';
 import { DnsServer, readUpstreams } from './dns.server';
@@ -27,6 +25,7 @@ import { netlink } from './native/net-binding';
 import { bridgeName, hostVethName, macForAddress, safeTaskId, TSSTACK_LINK, vxlanName } from './names';
 import { createTaskNetns, DEFAULT_NETNS_DIR, listTaskNetns, removeTaskNetns } from './netns';
 import { NftDriver } from './nft.driver';
+import { emptyState, StateFile } from './state-file';
 import type {
   AttachRequest,
   AttachResult,
@@ -40,19 +39,6 @@ import type {
   PublishedPort,
 } from './types';
 
-const STATE_FILE = 'network-state.json';
-
-function emptyState(): NetworkState {
-  return {
-    version: 1,
-    ipam: { version: 1, networks: {} },
-    networks: {},
-    attachments: [],
-    published: {},
-    ingress: [],
-  };
-}
-
 function info(n: NetworkRecord): NetworkInfo {
   const { lbAddress: _lb, remote: _r, ...rest } = n;
   return structuredClone(rest);
@@ -60,6 +46,7 @@ function info(n: NetworkRecord): NetworkInfo {
 
 export class NetworkManager {
   private state: NetworkState = emptyState();
+  private readonly file: StateFile;
   private ipam!: Ipam;
   private readonly names = new DnsNames();
   private readonly dns: DnsServer;
@@ -67,8 +54,6 @@ export class NetworkManager {
   private readonly netnsDir: string;
   private queue: Promise<unknown> = Promise.resolve();
   private nftApplied = '';
-  private dirty = false;
-  private writing: Promise<void> | undefined;
   /** Attachments whose kernel work is under way (address reserved, not yet in `state`). */
   private readonly pending = new Map<string, AttachmentRecord>();
 
@@ -81,6 +66,7 @@ export class NetworkManager {
       port: opts.dnsPort,
     });
     this.nft = new NftDriver(opts.hostNetns);
+    this.file = new StateFile(opts.stateDir);
   }
 
   /**
@@ -89,9 +75,7 @@ export class NetworkManager {
    */
   static async open(opts: NetworkManagerOptions): Promise<NetworkManager> {
     const m = new NetworkManager(opts);
-    fs.mkdirSync(path.join(opts.stateDir, 'resolv'), { recursive: true });
-    const file = path.join(opts.stateDir, STATE_FILE);
-    if (fs.existsSync(file)) m.state = JSON.parse(fs.readFileSync(file, 'utf8')) as NetworkState;
+    m.state = m.file.load();
     m.ipam = new Ipam(m.state.ipam, opts.pools);
     await m.serial(async () => {
       for (const n of Object.values(m.state.networks)) {
@@ -118,29 +102,17 @@ export class NetworkManager {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run.then(async (result) => {
-      await this.writing;
+      await this.file.flushed();
       return result;
     });
   }
 
-  /** Schedules a write of the state (atomic: temp file + rename), coalescing writes asked meanwhile. */
+  /** Schedules a write of the state (see StateFile); serial() waits for it before resolving. */
   private persist(): void {
-    this.dirty = true;
-    this.writing ??= this.writeLoop();
-  }
-
-  private async writeLoop(): Promise<void> {
-    const file = path.join(this.opts.stateDir, STATE_FILE);
-    try {
-      while (this.dirty) {
-        this.dirty = false;
-        this.state.ipam = this.ipam.toJSON();
-        await fs.promises.writeFile(`${file}.tmp`, JSON.stringify(this.state));
-        await fs.promises.rename(`${file}.tmp`, file);
-      }
-    } finally {
-      this.writing = undefined;
-    }
+    this.file.schedule(() => {
+      this.state.ipam = this.ipam.toJSON();
+      return this.state;
+    });
   }
 
   private async applyFirewall(force = false): Promise<void> {
@@ -435,11 +407,7 @@ export class NetworkManager {
     const n = this.state.networks[a.networkId];
     const first = this.state.attachments.find((x) => x.taskId === a.taskId) ?? a;
     const dnsServer = this.state.networks[first.networkId].gateway;
-    const resolvConfPath = path.join(this.opts.stateDir, 'resolv', `${a.taskId}.conf`);
-    fs.writeFileSync(
-      resolvConfPath,
-      `# written by tsstack: embedded DNS of this task\nnameserver ${dnsServer}\noptions ndots:0\n`,
-    );
+    const resolvConfPath = this.file.writeResolvConf(a.taskId, dnsServer);
     return {
       interface: a.ifName,
       address: a.address,
@@ -466,7 +434,7 @@ export class NetworkManager {
       this.state.attachments = this.state.attachments.filter((a) => !gone.includes(a));
       if (!this.state.attachments.some((a) => a.taskId === taskId)) {
         delete this.state.published[taskId];
-        fs.rmSync(path.join(this.opts.stateDir, 'resolv', `${taskId}.conf`), { force: true });
+        this.file.removeResolvConf(taskId);
       }
       for (const id of new Set(gone.map((a) => a.networkId))) this.refreshNames(id);
       await this.applyFirewall();
@@ -587,12 +555,6 @@ export class NetworkManager {
       .map((l) => l.name)
       .filter((name) => TSSTACK_LINK.test(name));
     const ipam = this.ipam.toJSON();
-    let resolvConfs: string[] = [];
-    try {
-      resolvConfs = fs.readdirSync(path.join(this.opts.stateDir, 'resolv'));
-    } catch {
-      resolvConfs = [];
-    }
     return {
       netns: listTaskNetns(this.netnsDir),
       links,
@@ -600,7 +562,7 @@ export class NetworkManager {
       ipamNetworks: Object.keys(ipam.networks),
       allocations: Object.values(ipam.networks).reduce((s, n) => s + Object.keys(n.allocations).length, 0),
       dnsAddresses: this.dns.addresses(),
-      resolvConfs,
+      resolvConfs: this.file.resolvConfs(),
     };
   }
 }
