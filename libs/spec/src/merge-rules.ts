@@ -6,12 +6,10 @@
 import {
   copyLoc,
   defineChild,
-  getLoc,
   isMarker,
   isPlainObject,
   OverrideMarker,
   ResetMarker,
-  setLoc,
   type Tree,
 } from './source-locations';
 
@@ -194,11 +192,7 @@ export function stripMarkers(v: unknown): unknown {
   if (isPlainObject(v)) {
     for (const k of Object.keys(v)) {
       if (v[k] instanceof ResetMarker) delete v[k];
-      else {
-        const loc = getLoc(v, k);
-        v[k] = stripMarkers(v[k]);
-        setLoc(v, k, loc);
-      }
+      else v[k] = stripMarkers(v[k]);
     }
   }
   return v;

@@ -72,6 +72,8 @@ class ProjectLoader {
   private readonly shellEnv: Record<string, string>;
   private readonly otherFiles = new Map<string, Tree | undefined>();
   private vars: Record<string, string> = {};
+  /** Whether any file used !reset or !override (else the strip pass is skipped). */
+  private markers = false;
 
   constructor(
     private readonly opts: LoadStackOptions,
@@ -94,7 +96,7 @@ class ProjectLoader {
       if (tree) merged = merged ? mergeFiles(merged, tree) : tree;
     }
     this.issues.throwIfAny();
-    const root = stripMarkers(merged ?? {}) as Tree;
+    const root = (this.markers ? stripMarkers(merged ?? {}) : (merged ?? {})) as Tree;
     const projectName = this.projectName(root, projectDir, files[0]!);
     const profiles = [...(this.opts.profiles ?? []), ...(lookup('COMPOSE_PROFILES') ?? '').split(',')]
       .map((p) => p.trim())
@@ -191,6 +193,7 @@ class ProjectLoader {
     const text = this.readText(file, MAX_COMPOSE_FILE_BYTES, { file });
     // A missing file is reported by the caller, at the -f, include or extends that named it.
     if (text === undefined) return undefined;
+    if (text.includes('!reset') || text.includes('!override')) this.markers = true;
     const tree = loadYaml(file, text, this.issues);
     if (!tree) return undefined;
     interpolateTree(tree, lookup, this.issues, file);

@@ -7,22 +7,10 @@ import type { IssueList } from './issue-list';
 import { getLoc, isPlainObject, OverrideMarker, pathText, type PathSeg, type Tree } from './source-locations';
 
 export function interpolateTree(tree: Tree, lookup: Lookup, issues: IssueList, file: string): void {
-  const walk = (node: unknown, p: PathSeg[]): void => {
-    if (node instanceof OverrideMarker) {
-      if (typeof node.value === 'string') node.value = one(node.value, node, p);
-      else walk(node.value, p);
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    const obj = node as Record<PathSeg, unknown>;
-    const keys: PathSeg[] = Array.isArray(node) ? node.map((_v, i) => i) : Object.keys(node);
-    for (const k of keys) {
-      const v = obj[k];
-      if (typeof v === 'string') obj[k] = one(v, node, [...p, k], k);
-      else walk(v, [...p, k]);
-    }
-  };
-  const one = (s: string, container: object, p: PathSeg[], key?: PathSeg): string => {
+  // One shared path stack, pushed and popped: paths are only materialized for an error.
+  const p: PathSeg[] = [];
+  const one = (s: string, container: object, key?: PathSeg): string => {
+    if (!s.includes('$')) return s;
     try {
       return interpolate(s, lookup);
     } catch (err) {
@@ -32,7 +20,24 @@ export function interpolateTree(tree: Tree, lookup: Lookup, issues: IssueList, f
       return s;
     }
   };
-  walk(tree, []);
+  const child = (obj: Record<PathSeg, unknown>, k: PathSeg): void => {
+    const v = obj[k];
+    p.push(k);
+    if (typeof v === 'string') obj[k] = one(v, obj, k);
+    else if (v !== null && typeof v === 'object') walk(v);
+    p.pop();
+  };
+  const walk = (node: object): void => {
+    if (node instanceof OverrideMarker) {
+      if (typeof node.value === 'string') node.value = one(node.value, node);
+      else if (node.value !== null && typeof node.value === 'object') walk(node.value);
+      return;
+    }
+    const obj = node as Record<PathSeg, unknown>;
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) child(obj, i);
+    else for (const k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) child(obj, k);
+  };
+  walk(tree);
 }
 
 function isRemote(s: string): boolean {

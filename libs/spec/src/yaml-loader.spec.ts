@@ -74,7 +74,7 @@ describe('loadYaml', () => {
 
   it('locates nested values', () => {
     const { tree } = load('services:\n  web:\n    ports:\n      - "80:80"\n      - 81\n');
-    expect(locate(tree, ['services', 'web', 'ports', 1])).toEqual({ file: 'f.yaml', line: 5, col: 9 });
+    expect(locate(tree, ['services', 'web', 'ports', 1])).toMatchObject({ file: 'f.yaml', line: 5, col: 9 });
   });
 
   it('an empty file is an empty mapping', () => {

@@ -48,6 +48,22 @@ function keepsSourceText(path: readonly PathSeg[]): boolean {
 
 class LoadAbort extends Error {}
 
+/** A location whose line and column are computed only when read (most are never read). */
+class OffsetLoc implements SourceLoc {
+  private pos: { line: number; col: number } | undefined;
+  constructor(
+    readonly file: string,
+    private readonly lc: LineCounter,
+    private readonly offset: number,
+  ) {}
+  get line(): number {
+    return (this.pos ??= this.lc.linePos(this.offset)).line;
+  }
+  get col(): number {
+    return (this.pos ??= this.lc.linePos(this.offset)).col;
+  }
+}
+
 /** Parses one file's text. Returns undefined (issues added) when the text is not a usable mapping. */
 export function loadYaml(file: string, text: string, issues: IssueList): Tree | undefined {
   issues.addSource(file, text);
@@ -58,10 +74,7 @@ export function loadYaml(file: string, text: string, issues: IssueList): Tree | 
     prettyErrors: false,
     version: '1.2',
   });
-  const at = (offset: number): SourceLoc => {
-    const p = lc.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
+  const at = (offset: number): SourceLoc => new OffsetLoc(file, lc, offset);
   const before = issues.size;
   for (const e of doc.errors) issues.addAt(at(e.pos[0]), '', yamlMessage(e.code, e.message));
   for (const w of doc.warnings) {
