@@ -62,11 +62,15 @@ export class DnsServer {
 
   private fastHandle(): number {
     if (this.fast === undefined) {
+      // A reply goes out only while its socket is still ours (a closed fd number may be reused).
+      const send = (fd: number, r: Buffer, ip: string, port: number) => {
+        if ([...this.listeners.values()].some((l) => l.udpFd === fd)) dnsFast.send(fd, r, ip, port);
+      };
       const h = dnsFast.create((packet, ip, port, fd) => {
         const reply = this.answerLocal(packet, ip);
         if (!reply) return;
-        if (Buffer.isBuffer(reply)) dnsFast.send(fd, reply, ip, port);
-        else void (reply as Promise<Buffer>).then((r) => dnsFast.send(fd, r, ip, port));
+        if (Buffer.isBuffer(reply)) send(fd, reply, ip, port);
+        else void (reply as Promise<Buffer>).then((r) => send(fd, r, ip, port));
       });
       this.fast = h;
       this.unsubscribe = this.opts.names.subscribe({
