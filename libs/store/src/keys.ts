@@ -2,8 +2,8 @@
 //   stack:<name>      hash {v, d}  stack record (JSON)          set stacks   (names)
 //   svc:<stack>/<svc> hash {v, d}  service record (JSON)        set services (keys)
 //   svcprog:<key>     string        rolling update progress (leader only)
-//   task:<id>         hash {t, s, st, n, h, stack, svc}: t = task without status (controller), s = status (agent),
-//                     st = state number, n = node id, h = health               set tasks (ids)
+//   task:<id>         hash {t, tv, s, st, n, h, stack, svc}: t = task without status (controller), tv = its write
+//                     counter, s = status (agent), st = state number, n = node id, h = health   set tasks (ids)
 //   node:<id>         hash {v, d}  node record                    set nodes (ids); hash node-hb {id: ms}
 //   events            stream, capped (MAXLEN ~), field e = event JSON; the entry id is the cursor
 //   leader            "<controller id>#<epoch>" with a TTL (the lease); leader-epoch counter (fencing token)

@@ -33,6 +33,7 @@ end
 for _, t in ipairs(p.tasks or {}) do
   local k = pre .. 'task:' .. t.id
   redis.call('HSET', k, 't', t.t, 'n', t.n, 'stack', t.stack, 'svc', t.svc)
+  redis.call('HINCRBY', k, 'tv', 1)
   if t.s and t.s ~= cjson.null then
     local cur = tonumber(redis.call('HGET', k, 'st') or '-1')
     if cur < t.st then redis.call('HSET', k, 's', t.s, 'st', t.st, 'h', t.h) end

@@ -76,6 +76,8 @@ export class StateStore {
   readonly prefix: string;
   readonly eventsMaxLen: number;
   private readonly r: Scripted;
+  /** Parsed controller-owned task parts by id, with the write counter they were read at. */
+  private readonly taskCache = new Map<string, { tv: string; t: Omit<Task, 'status'> }>();
 
   constructor(
     readonly redis: Redis,
@@ -287,19 +289,45 @@ export class StateStore {
       : undefined;
   }
 
-  /** Every task (one round trip for the ids, one pipeline for the records). */
+  /**
+   * Every task. The controller-owned part (`t`, the bulk: the spec copy) is parsed again only when its write
+   * counter moved since the last call, so a round over thousands of tasks mostly reads small status fields.
+   */
   async listTasks(): Promise<Task[]> {
     return this.guard(async () => {
       const ids = await this.redis.smembers(this.k(keys.tasks));
-      if (ids.length === 0) return [];
+      if (ids.length === 0) {
+        this.taskCache.clear();
+        return [];
+      }
       const p = this.redis.pipeline();
-      for (const id of ids) p.hmget(this.k(keys.task(id)), 't', 's');
+      for (const id of ids) p.hmget(this.k(keys.task(id)), 'tv', 's');
       const res = (await p.exec()) ?? [];
+      const need: string[] = [];
+      const rows: Array<{ id: string; tv: string | null; s: string | null }> = [];
+      res.forEach(([, v], i) => {
+        const [tv, s] = (v as [string | null, string | null]) ?? [null, null];
+        const id = ids[i]!;
+        rows.push({ id, tv, s });
+        const c = this.taskCache.get(id);
+        if (!tv || !c || c.tv !== tv) need.push(id);
+      });
+      if (need.length) {
+        const q = this.redis.pipeline();
+        for (const id of need) q.hmget(this.k(keys.task(id)), 't', 'tv');
+        const got = (await q.exec()) ?? [];
+        got.forEach(([, v], i) => {
+          const [t, tv] = (v as [string | null, string | null]) ?? [null, null];
+          if (t) this.taskCache.set(need[i]!, { tv: tv ?? '', t: JSON.parse(t) as Omit<Task, 'status'> });
+          else this.taskCache.delete(need[i]!);
+        });
+      }
+      const present = new Set(ids);
+      for (const id of this.taskCache.keys()) if (!present.has(id)) this.taskCache.delete(id);
       const out: Task[] = [];
-      for (const [, v] of res) {
-        const [t, s] = (v as [string | null, string | null]) ?? [null, null];
-        if (t && s)
-          out.push({ ...(JSON.parse(t) as Omit<Task, 'status'>), status: JSON.parse(s) as TaskStatus });
+      for (const r of rows) {
+        const c = this.taskCache.get(r.id);
+        if (c && r.s) out.push({ ...c.t, status: JSON.parse(r.s) as TaskStatus });
       }
       return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     });
