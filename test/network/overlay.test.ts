@@ -152,6 +152,10 @@ describe('overlay network across three hosts', () => {
     }
     const fdb = (await netlink.fdb(hosts[2].ns)).filter((e) => e.address === hosts[1].address);
     expect(fdb.map((e) => e.mac)).toEqual(expect.arrayContaining([macForAddress(tasks.db.address)]));
+    // unicast only: no all-zero (flood) entry on any host's VXLAN device
+    for (const h of hosts) {
+      expect((await netlink.fdb(h.ns)).filter((e) => e.mac === '00:00:00:00:00:00' && e.address)).toEqual([]);
+    }
   });
 
   it('carries TCP and UDP between hosts by service name', async () => {
