@@ -53,6 +53,16 @@ test('pull by tag and by digest, content verified and unpackable', async () => {
   await store.releaseRootfs('c1');
 });
 
+test('ensure pulls and unpacks as the layers arrive; prepareRootfs then finds the snapshots', async () => {
+  const store = new ImageStore({ root: storeDir('ensure'), insecureRegistries: [reg.host] });
+  await store.ensure(`${reg.host}/test/busybox:1`, 'missing');
+  expect(store.snapshots.list()).toHaveLength(1);
+  const dirs = await store.prepareRootfs(`${reg.host}/test/busybox:1`, 'ens');
+  expect(dirs.lowerDirs).toEqual([path.join(store.snapshots.dir, store.snapshots.list()[0])]);
+  await store.releaseRootfs('ens');
+  expect(fs.readdirSync(path.join(store.root, 'leases'))).toEqual([]);
+});
+
 test('multi-platform index picks the requested platform', async () => {
   const store = new ImageStore({ root: storeDir('index'), insecureRegistries: [reg.host] });
   await store.importOciLayout(bb.ociLayout, bb.reference);

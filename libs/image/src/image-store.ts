@@ -352,12 +352,17 @@ export class ImageStore {
     }
   }
 
+  /**
+   * Makes an image present for containers by pull policy. A pull here also unpacks the layers as they
+   * arrive (`unpack` defaults to true), so the prepareRootfs that follows finds its snapshots ready.
+   */
   async ensure(ref: string, policy: PullPolicy, opts: PullOptions = {}): Promise<ImageRecord> {
-    if (policy === 'always') return this.pull(ref, opts);
+    const pullOpts = { unpack: true, ...opts };
+    if (policy === 'always') return this.pull(ref, pullOpts);
     const have = await this.get(ref);
     if (have) return have;
     if (policy === 'never') throw new ImageNotFoundError(ref, 'locally and pull policy is "never"');
-    return this.pull(ref, opts);
+    return this.pull(ref, pullOpts);
   }
 
   // ---- push -------------------------------------------------------------------------------------------
