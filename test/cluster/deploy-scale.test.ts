@@ -1,0 +1,103 @@
+// Scenarios 1 and 2 of issue 10 on one 3-host cluster (real controller, Redis and agents in namespaces):
+// a 3-service stack over an overlay network answers on every host's published port and reaches its
+// services by name across hosts; then api scales 2 -> 20 -> 2, spread over hosts, leaving nothing behind.
+import * as path from 'node:path';
+import { requireRoot, requireCommand } from '@tsstack/testkit';
+import { sweepStale } from './harness';
+import { startControlPlane, until, type ControlPlane } from './control-plane';
+import { hostContainers, psTasks, runningOf, type TaskRow } from './cluster-checks';
+
+const STACK = path.join(__dirname, 'stacks', 'three-tier.yml');
+
+describe('cluster: deploy and scale over 3 hosts', () => {
+  let cp: ControlPlane | undefined;
+
+  beforeAll(async () => {
+    requireRoot();
+    requireCommand('redis-server', 'redis-server');
+    requireCommand('curl', 'curl');
+    sweepStale();
+    cp = await startControlPlane({ hosts: 3 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await cp?.teardown();
+  }, 120_000);
+
+  test('1. web x3 / api x2 / redis x1 on an overlay: every host answers, names resolve across hosts', async () => {
+    const c = cp as ControlPlane;
+    const up = c.cli(['up', '-f', STACK, '--timeout', '120']);
+    if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
+    const tasks = runningOf(psTasks(c, 'shop'));
+    expect(tasks.filter((t) => t.service === 'shop_web')).toHaveLength(3);
+    expect(tasks.filter((t) => t.service === 'shop_api')).toHaveLength(2);
+    expect(tasks.filter((t) => t.service === 'shop_redis')).toHaveLength(1);
+    // the published port answers on every host's address (ingress routing mesh)
+    for (const h of c.cluster.hosts) {
+      const r = c.cluster.exec(c.control, ['curl', '-sS', '-m', '5', `http://${h.address}:8080/`]);
+      expect(r).toMatch(/hello/i);
+    }
+    // every web replica reaches api by name, every api replica reaches redis by name
+    for (let i = 1; i <= 3; i++) {
+      const r = c.cli([
+        'exec',
+        '-p',
+        'shop',
+        '-T',
+        '--index',
+        String(i),
+        'web',
+        'wget',
+        '-q',
+        '-O-',
+        'http://api:8081/',
+      ]);
+      expect({ i, out: r.stdout, err: r.stderr, code: r.status }).toMatchObject({
+        code: 0,
+        out: expect.stringMatching(/hello/i),
+      });
+    }
+    for (let i = 1; i <= 2; i++) {
+      const r = c.cli(['exec', '-p', 'shop', '-T', '--index', String(i), 'api', 'sh', '-c', 'printf "PING\\r\\n" | busybox nc -w 2 redis 6379']); // prettier-ignore
+      expect({ i, out: r.stdout, err: r.stderr, code: r.status }).toMatchObject({
+        out: expect.stringContaining('+PONG'),
+      });
+    }
+    // the three tiers are spread: at least two hosts run something, web on all three
+    expect(new Set(tasks.filter((t) => t.service === 'shop_web').map((t) => t.node)).size).toBe(3);
+  }, 240_000);
+
+  test('2. scale api 2 -> 20 -> 2: spread over hosts, nothing leaks', async () => {
+    const c = cp as ControlPlane;
+    const before = c.cluster.hosts.map((h) => hostContainers(c, h).length);
+    const up = c.cli(['scale', '-p', 'shop', 'api=20']);
+    if (up.status !== 0) throw new Error(`scale failed: ${up.stdout}\n${up.stderr}`);
+    const at20 = await until(
+      '20 running api tasks',
+      () => {
+        const t = runningOf(psTasks(c, 'shop')).filter((x) => x.service === 'shop_api');
+        return t.length === 20 ? t : undefined;
+      },
+      150_000,
+      1000,
+    );
+    const perNode = new Map<string, number>();
+    for (const t of at20) perNode.set(t.node, (perNode.get(t.node) ?? 0) + 1);
+    expect(perNode.size).toBe(3);
+    for (const n of perNode.values()) expect(n).toBeGreaterThanOrEqual(5);
+    const down = c.cli(['scale', '-p', 'shop', 'api=2']);
+    expect(down.status).toBe(0);
+    await until(
+      '2 api tasks and the containers of the others gone',
+      () => {
+        const t = runningOf(psTasks(c, 'shop')).filter((x) => x.service === 'shop_api');
+        const now = c.cluster.hosts.map((h) => hostContainers(c, h).length);
+        return t.length === 2 && now.every((n, i) => n === before[i]) ? true : undefined;
+      },
+      90_000,
+      1000,
+    );
+    const all: TaskRow[] = psTasks(c, 'shop');
+    expect(runningOf(all)).toHaveLength(6);
+  }, 300_000);
+});
