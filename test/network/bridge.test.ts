@@ -150,7 +150,7 @@ describe('bridge networks on one host', () => {
     // not ours for this client: forwarded to the upstream, which answers 203.0.113.7 for everything
     expect(await nslookupIn(ns.other, 'web', otherGw)).toEqual(['203.0.113.7']);
     expect(await nslookupIn(ns.cli, 'example.org', gw)).toEqual(['203.0.113.7']);
-    // a task on two networks sees the names of both (answered by the JavaScript path, not the native one)
+    // a task on two networks sees the names of both
     ns.both = await m.createTaskNetns('both');
     const rb = await m.attachTask({
       taskId: 'both',

@@ -71,17 +71,32 @@ struct DnsFast::Impl {
     if (!read_question(p, n, q)) return false;
     std::string records;
     bool rotate = false;
+    bool found = false;
     {
       std::lock_guard<std::mutex> lock(mu);
       auto c = clients.find(client);
-      if (c == clients.end() || c->second.size() != 1) return false;
-      auto net = nets.find(c->second[0]);
-      if (net == nets.end()) return false;
-      auto a = net->second->find(q.name);
-      if (a == net->second->end()) return false;
-      records = a->second.records;
-      rotate = a->second.rotate;
+      if (c == clients.end()) return false;
+      /* The union over the client's networks, each address once. */
+      for (const std::string &id : c->second) {
+        auto net = nets.find(id);
+        if (net == nets.end()) continue;
+        auto a = net->second->find(q.name);
+        if (a == net->second->end()) continue;
+        found = true;
+        rotate = rotate || a->second.rotate;
+        if (c->second.size() == 1) {
+          records = a->second.records;
+          break;
+        }
+        for (size_t off = 0; off + 16 <= a->second.records.size(); off += 16) {
+          bool dup = false;
+          for (size_t k = 0; k + 16 <= records.size() && !dup; k += 16)
+            dup = memcmp(records.data() + k + 12, a->second.records.data() + off + 12, 4) == 0;
+          if (!dup) records.append(a->second.records, off, 16);
+        }
+      }
     }
+    if (!found) return false;
     bool isA = q.type == 1 || q.type == 255;
     size_t count = isA ? records.size() / 16 : 0;
     out.assign((const char *)p, q.end);

@@ -1,6 +1,6 @@
 /* The embedded DNS's fast path: a native thread answers A questions for names it holds ready-made records for
  * (pushed from TypeScript whenever a network's names change), straight from the UDP sockets; everything else
- * (names it does not hold, clients on several networks, malformed packets) is handed to JavaScript, which
+ * (names it does not hold, malformed packets) is handed to JavaScript, which
  * answers or forwards and replies through dns_fast_send. Network scoping is kept: a client (by source
  * address) only sees the tables of its networks. */
 #ifndef TS_NET_DNS_FAST_H
