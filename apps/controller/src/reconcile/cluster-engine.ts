@@ -41,8 +41,6 @@ export class ClusterEngine {
   private running?: Promise<void>;
   private again = false;
   private closed = false;
-  private idSeq = 0;
-  private readonly idPrefix = randomBytes(4).toString('hex');
 
   constructor(
     private readonly store: StateStore,
@@ -124,8 +122,8 @@ export class ClusterEngine {
     }, 5);
   }
 
-  private newId = (): string =>
-    `${this.idPrefix}${(++this.idSeq).toString(36).padStart(6, '0')}${randomBytes(2).toString('hex')}`;
+  /** Task ids: 20 random hex digits, so the 12 the CLI shows are distinct. */
+  private newId = (): string => randomBytes(10).toString('hex');
 
   private async round(): Promise<void> {
     if (this.closed || (!this.isLeader && !this.consumer.hasSessions())) return;
