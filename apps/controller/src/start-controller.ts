@@ -35,6 +35,8 @@ export interface ControllerHandle {
   /** True while this controller holds the reconcile lease. */
   isLeader(): boolean;
   close(): Promise<void>;
+  /** Tests: stop like a crash (the lease is not released, it expires). */
+  crash(): Promise<void>;
 }
 
 async function writeSecretFile(file: string, value: string): Promise<void> {
@@ -141,12 +143,23 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     cleanups.push(() => events.close());
     cleanups.push(() => dispatcher.close());
     await engine.start();
-    cleanups.push(() => engine.close());
+    let releaseLease = true;
+    cleanups.push(() => engine.close(releaseLease));
     log.info(
       { url, redis: owned ? 'owned' : 'external', controller: engine.controllerId },
       'controller listening',
     );
-    return { url, token, joinToken, isLeader: () => engine.isLeader, close: closeAll };
+    return {
+      url,
+      token,
+      joinToken,
+      isLeader: () => engine.isLeader,
+      close: closeAll,
+      crash: async () => {
+        releaseLease = false;
+        await closeAll();
+      },
+    };
   } catch (err) {
     await closeAll();
     throw err;

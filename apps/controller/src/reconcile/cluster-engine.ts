@@ -68,12 +68,13 @@ export class ClusterEngine {
     this.kick();
   }
 
-  async close(): Promise<void> {
+  /** Stop; `release` false leaves the lease to expire, as a crashed controller would. */
+  async close(release = true): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     await this.running;
     this.sub?.disconnect();
-    if (this.lease) await this.store.releaseLease(this.lease).catch(() => undefined);
+    if (this.lease && release) await this.store.releaseLease(this.lease).catch(() => undefined);
     this.lease = undefined;
   }
 
