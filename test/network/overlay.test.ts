@@ -134,6 +134,8 @@ describe('overlay network across three hosts', () => {
   });
 
   it('creates the overlay on each host and attaches tasks with the overlay MTU', async () => {
+    // nodes first hear of the network without their own overlay addresses, then with them
+    for (const h of hosts) await h.m.applyAssignment({ ...assignment, nodeEndpoints: undefined });
     for (const h of hosts) await h.m.applyAssignment(assignment);
     for (const [taskId, t] of Object.entries(tasks)) {
       const h = hosts[t.host];

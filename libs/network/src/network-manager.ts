@@ -21,7 +21,7 @@ import {
   VXLAN_OVERHEAD,
   vipOps,
 } from './link-plan';
-import { netlink } from './native/net-binding';
+import { netlink, type NlOp } from './native/net-binding';
 import { bridgeName, hostVethName, macForAddress, safeTaskId, TSSTACK_LINK, vxlanName } from './names';
 import { createTaskNetns, DEFAULT_NETNS_DIR, listTaskNetns, removeTaskNetns } from './netns';
 import { NftDriver } from './nft.driver';
@@ -296,8 +296,10 @@ export class NetworkManager {
         if (n.vips[svc] !== vip) this.ipam.allocate(a.id, `vip:${svc}`, vip);
       }
       n.vips = { ...a.vips };
-      // Local serving state follows the controller unless the agent changed it since (setServing).
+      const lbOps = me?.address && me.address !== n.lbAddress ? this.moveLbAddress(n, me.address) : [];
+      // Local serving state is the agent's (setServing), not the controller's copy of it.
       await netlink.apply([
+        ...lbOps,
         ...overlayPeerOps(n, before, this.remotePeers(n), this.opts.hostNetns),
         ...vipOps(n, oldVips, Object.values(n.vips), this.opts.hostNetns),
       ]);
@@ -306,6 +308,25 @@ export class NetworkManager {
       this.persist();
       return info(n);
     });
+  }
+
+  /**
+   * This node's own address on an overlay arrived (or changed) after the network was made: the bridge takes
+   * it and the MAC derived from it, which the other nodes program for it.
+   */
+  private moveLbAddress(n: NetworkRecord, address: string): NlOp[] {
+    const netns = this.opts.hostNetns;
+    const prefix = Number(n.subnet.split('/')[1]);
+    const ops: NlOp[] = [];
+    if (n.lbAddress) {
+      ops.push({ op: 'addrDel', netns, name: n.bridge, address: n.lbAddress, prefix, ignoreMissing: true });
+    }
+    this.ipam.release('node', n.id);
+    this.ipam.allocate(n.id, 'node', address);
+    n.lbAddress = address;
+    ops.push({ op: 'linkSet', netns, name: n.bridge, mac: macForAddress(address) });
+    ops.push({ op: 'addrAdd', netns, name: n.bridge, address, prefix, ignoreExisting: true });
+    return ops;
   }
 
   private remotePeers(n: NetworkRecord): NetworkEndpoint[] {
