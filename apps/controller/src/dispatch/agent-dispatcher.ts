@@ -20,6 +20,7 @@ import type {
   TaskStatus,
   VolumeSpec,
 } from '@tsstack/model';
+import { ConflictError } from '@tsstack/model';
 import { assignmentTasks } from '@tsstack/planner';
 import type { NodeRecord, StateStore } from '@tsstack/store';
 import type { ControllerConfig } from '../config/controller-config';
@@ -42,6 +43,9 @@ interface Session {
   needFull: boolean;
   requests: Map<string, Reply>;
 }
+
+/** The agent may not join: wrong token or credential. Sent to the agent as `reject`. */
+class JoinRefusedError extends Error {}
 
 function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex');
@@ -147,7 +151,10 @@ export class AgentDispatcher implements SnapshotConsumer {
             session = s;
           })
           .catch((err: Error) => {
-            this.send(ws, { type: 'reject', reason: err.message });
+            // Only a refusal is final for the agent; anything else (Redis away, a race) closes the socket
+            // and the agent reconnects with backoff.
+            if (err instanceof JoinRefusedError) this.send(ws, { type: 'reject', reason: err.message });
+            else this.log.warn({ err: err.message }, 'agent hello failed; it will reconnect');
             ws.close();
           });
         return;
@@ -170,13 +177,24 @@ export class AgentDispatcher implements SnapshotConsumer {
   }
 
   private async hello(ws: WebSocket, h: HelloMessage): Promise<Session> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.helloOnce(ws, h);
+      } catch (err) {
+        // The leader may have written the node (status) between our read and write: read again.
+        if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async helloOnce(ws: WebSocket, h: HelloMessage): Promise<Session> {
     const now = Date.now();
     let node: NodeRecord;
     let credential: string;
     if (h.nodeId && h.credential) {
       const cur = await this.store.getNode(h.nodeId);
       if (!cur || !sameSecret(cur.credentialHash, hash(h.credential))) {
-        throw new Error(
+        throw new JoinRefusedError(
           `unknown node ${h.nodeId} or wrong credential: join again with a fresh state dir and the join token`,
         );
       }
@@ -208,7 +226,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       });
     } else {
       if (!h.joinToken || !sameSecret(h.joinToken, this.joinToken())) {
-        throw new Error('invalid join token: get the current one with `tsstack node join-token`');
+        throw new JoinRefusedError('invalid join token: get the current one with `tsstack node join-token`');
       }
       credential = randomBytes(24).toString('hex');
       node = {
