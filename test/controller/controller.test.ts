@@ -191,6 +191,14 @@ describe('controller with fake agents (embedded redis-server)', () => {
     });
     expect(JSON.parse(msg)).toMatchObject({ done: true });
     ws.terminate();
+    const stats = await c.api<Array<{ task: string; data: { cpuPercent: number } }>>(
+      'GET',
+      '/v1/services/web/api/stats',
+    );
+    expect(stats.body).toHaveLength((await running('web')).length);
+    expect(stats.body[0]!.data.cpuPercent).toBe(1.5);
+    const top = await c.api<Array<{ data: unknown[] }>>('GET', '/v1/services/web/api/top');
+    expect(top.body[0]!.data).toEqual([{ pid: 1, cmd: 'sleep' }]);
     const m = await c.api<string>('GET', '/metrics');
     expect(m.status).toBe(200);
     expect(String(m.body)).toMatch(/tsstack_controller_leader 1/);

@@ -113,18 +113,19 @@ export class FakeAgent {
           };
           this.act();
         } else if (m.type === 'request') {
+          const logs = [
+            { task: m.taskId, stream: 'stdout', time: new Date().toISOString(), line: `log of ${m.taskId}` },
+          ];
           this.send({
             type: 'response',
             requestId: m.requestId,
             done: true,
-            data: [
-              {
-                task: m.taskId,
-                stream: 'stdout',
-                time: new Date().toISOString(),
-                line: `log of ${m.taskId}`,
-              },
-            ],
+            data:
+              m.op === 'stats'
+                ? { cpuPercent: 1.5, memoryBytes: 1024 }
+                : m.op === 'top'
+                  ? [{ pid: 1, cmd: 'sleep' }]
+                  : logs,
           });
         }
       });

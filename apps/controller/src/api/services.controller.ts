@@ -89,6 +89,40 @@ export class ServicesController {
     });
   }
 
+  /** One answer per running task of the service: `stats` (cpu, memory, pids, net) or `top` (processes). */
+  @Get(['services/:stack/:service/stats', 'services/:stack/:service/top'])
+  async probe(@Param('stack') stack: string, @Param('service') service: string, @Req() req: HttpReq) {
+    await this.services.inspect(stack, service); // 404 when unknown
+    const op = (req.url ?? '').split('?')[0]!.endsWith('/top') ? 'top' : 'stats';
+    const tasks = (await this.rt.store.listTasks()).filter(
+      (t) => t.stack === stack && t.service === service && t.nodeId && t.status.state === TaskState.Running,
+    );
+    return Promise.all(
+      tasks.map(
+        (t) =>
+          new Promise<{ task: string; node: string; slot?: number; data?: unknown; error?: string }>(
+            (resolve) => {
+              const base = { task: t.id, node: t.nodeId!, ...(t.slot !== undefined ? { slot: t.slot } : {}) };
+              const timer = setTimeout(
+                () => resolve({ ...base, error: 'no answer from the agent within 5 s' }),
+                5000,
+              );
+              this.rt.router
+                .request(t.nodeId!, op, t.id, {}, (done, data, error) => {
+                  if (!done) return;
+                  clearTimeout(timer);
+                  resolve({ ...base, ...(data !== undefined ? { data } : {}), ...(error ? { error } : {}) });
+                })
+                .catch((err: Error) => {
+                  clearTimeout(timer);
+                  resolve({ ...base, error: err.message });
+                });
+            },
+          ),
+      ),
+    );
+  }
+
   @Get('services/:stack/:service/logs')
   async logs(
     @Param('stack') stack: string,
