@@ -7,7 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createCluster, type Cluster, type ClusterHost } from './harness';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The checkout (this file runs from test/cluster under jest and from dist/test/cluster in bench). */
+export const REPO_ROOT = ((): string => {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'bin', 'tsstack.js')) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+})();
+/** Plain-JS clients run with node inside the control host. */
+export const CLIENTS_DIR = path.join(REPO_ROOT, 'test', 'cluster', 'clients');
 export const BIN = path.join(REPO_ROOT, 'bin', 'tsstack.js');
 const REDIS_PORT = 6379;
 
@@ -71,7 +78,7 @@ export async function until<T>(
   );
 }
 
-function startProc(ns: string, name: string, log: string, argv: string[]): ChildProcess {
+function startProc(ns: string, log: string, argv: string[]): ChildProcess {
   const fd = fs.openSync(log, 'a');
   try {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
@@ -158,7 +165,7 @@ export async function startControlPlane(opts: {
     async startRedis() {
       fs.mkdirSync(redisDir, { recursive: true });
       const p = proc('redis');
-      p.child = startProc(control.netns, 'redis', p.log, [
+      p.child = startProc(control.netns, p.log, [
         'redis-server', '--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', redisDir,
         '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no',
       ]); // prettier-ignore
@@ -177,7 +184,7 @@ export async function startControlPlane(opts: {
       const dataDir = path.join(control.stateDir, `controller${i}`);
       fs.mkdirSync(dataDir, { recursive: true });
       const p = proc(`controller${i}`);
-      p.child = startProc(control.netns, p.name, p.log, [
+      p.child = startProc(control.netns, p.log, [
         process.execPath, BIN, 'controller', '--listen', `${control.address}:${7700 + i}`, '--data-dir', dataDir, '--redis', redisUrl,
       ]); // prettier-ignore
       await until(
@@ -209,7 +216,7 @@ export async function startControlPlane(opts: {
       const imageRoot = path.join(host.stateDir, 'images');
       if (!fs.existsSync(imageRoot)) importImages(imageRoot);
       const p = proc(`agent-${host.name}`);
-      p.child = startProc(host.netns, p.name, p.log, [
+      p.child = startProc(host.netns, p.log, [
         process.execPath, BIN, 'node-agent', '--controller', controllerUrls[c], '--token', joinToken,
         '--state-dir', path.join(host.stateDir, 'agent'), '--name', host.name, '--address', host.address,
         '--labels', `host=${host.name}`, '--image-root', imageRoot, '--cgroup-parent', `/tsstack-${host.netns}`,
@@ -241,29 +248,28 @@ export async function startControlPlane(opts: {
         },
       );
     },
-    api<T>(method: string, urlPath: string, body?: unknown, ctl = 0): T {
-      const argv = [
-        'curl',
-        '-sS',
-        '-m',
-        '20',
-        '-X',
-        method,
-        '-H',
-        `authorization: Bearer ${token}`,
-        '-H',
-        'content-type: application/json',
-      ];
-      if (body !== undefined) argv.push('--data-binary', '@-');
-      argv.push('-w', '\n%{http_code}', `${controllerUrls[ctl]}${urlPath}`);
-      const r = inCtl(argv, body === undefined ? undefined : JSON.stringify(body));
-      const lines = r.stdout.trimEnd().split('\n');
-      const code = Number(lines.pop());
-      const text = lines.join('\n');
-      if (r.status !== 0 || !(code >= 200 && code < 300)) {
-        throw new Error(`${method} ${urlPath} -> ${code} ${text} ${r.stderr}`);
+    api<T>(method: string, urlPath: string, body?: unknown, ctl?: number): T {
+      // Without `ctl`, the first controller that accepts the connection answers (as a client given both).
+      const order = ctl === undefined ? controllerUrls.map((_, i) => i) : [ctl];
+      let lastErr = '';
+      for (const i of order) {
+        const argv = ['curl', '-sS', '-m', '20', '-X', method, '-H', `authorization: Bearer ${token}`, '-H', 'content-type: application/json']; // prettier-ignore
+        if (body !== undefined) argv.push('--data-binary', '@-');
+        argv.push('-w', '\n%{http_code}', `${controllerUrls[i]}${urlPath}`);
+        const r = inCtl(argv, body === undefined ? undefined : JSON.stringify(body));
+        const lines = r.stdout.trimEnd().split('\n');
+        const code = Number(lines.pop());
+        const text = lines.join('\n');
+        if (r.status === 7) {
+          lastErr = `${method} ${urlPath}: controller ${i} refused the connection`;
+          continue;
+        }
+        if (r.status !== 0 || !(code >= 200 && code < 300)) {
+          throw new Error(`${method} ${urlPath} -> ${code} ${text} ${r.stderr}`);
+        }
+        return (text ? JSON.parse(text) : undefined) as T;
       }
-      return (text ? JSON.parse(text) : undefined) as T;
+      throw new Error(lastErr);
     },
     spawnClient(script, args) {
       return spawn('ip', ['netns', 'exec', control.netns, process.execPath, script, ...args], {

@@ -1,13 +1,15 @@
 // Scenarios 1 and 2 of issue 10 on one 3-host cluster (real controller, Redis and agents in namespaces):
 // a 3-service stack over an overlay network answers on every host's published port and reaches its
 // services by name across hosts; then api scales 2 -> 20 -> 2, spread over hosts, leaving nothing behind.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireRoot, requireCommand } from '@tsstack/testkit';
 import { sweepStale } from './harness';
-import { startControlPlane, until, type ControlPlane } from './control-plane';
+import { REPO_ROOT, startControlPlane, until, type ControlPlane } from './control-plane';
 import { hostContainers, psTasks, runningOf, type TaskRow } from './cluster-checks';
 
 const STACK = path.join(__dirname, 'stacks', 'three-tier.yml');
+const EXAMPLES = path.join(REPO_ROOT, 'examples');
 
 describe('cluster: deploy and scale over 3 hosts', () => {
   let cp: ControlPlane | undefined;
@@ -82,7 +84,7 @@ describe('cluster: deploy and scale over 3 hosts', () => {
       1000,
     );
     const perNode = new Map<string, number>();
-    for (const t of at20) perNode.set(t.node, (perNode.get(t.node) ?? 0) + 1);
+    for (const t of at20) perNode.set(t.node ?? '?', (perNode.get(t.node ?? '?') ?? 0) + 1);
     expect(perNode.size).toBe(3);
     for (const n of perNode.values()) expect(n).toBeGreaterThanOrEqual(5);
     const down = c.cli(['scale', '-p', 'shop', 'api=2']);
@@ -100,4 +102,34 @@ describe('cluster: deploy and scale over 3 hosts', () => {
     const all: TaskRow[] = psTasks(c, 'shop');
     expect(runningOf(all)).toHaveLength(6);
   }, 300_000);
+
+  test('examples/webapp: health-gated depends_on, secret, named volume; api reaches redis by name', async () => {
+    const c = cp as ControlPlane;
+    const dir = path.join(c.cluster.root, 'webapp');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(EXAMPLES, 'webapp', 'api_key.txt'), path.join(dir, 'api_key.txt'));
+    const yml = fs
+      .readFileSync(path.join(EXAMPLES, 'webapp', 'stack.yml'), 'utf8')
+      .replace("'8080:8080'", "'8088:8080'");
+    fs.writeFileSync(path.join(dir, 'stack.yml'), yml);
+    const up = c.cli(['up', '-f', path.join(dir, 'stack.yml'), '--timeout', '150']);
+    if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
+    expect(runningOf(psTasks(c, 'webapp'))).toHaveLength(5);
+    for (const h of c.cluster.hosts) {
+      expect(c.cluster.exec(c.control, ['curl', '-sS', '-m', '5', `http://${h.address}:8088/`])).toMatch(
+        /hello/i,
+      );
+    }
+    const api = await until(
+      'api to report redis PONG',
+      () => {
+        const r = c.cli(['exec', '-p', 'webapp', '-T', 'api', 'wget', '-q', '-O-', 'http://127.0.0.1:8081/']);
+        return /redis=\+PONG key=\d+B/.test(r.stdout) ? r.stdout : undefined;
+      },
+      30_000,
+      1000,
+    );
+    expect(api).toMatch(/key=2\dB/);
+    expect(c.cli(['down', '-p', 'webapp']).status).toBe(0);
+  }, 240_000);
 });

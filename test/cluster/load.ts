@@ -1,7 +1,7 @@
 // Driver of clients/load-client.js: continuous HTTP requests to a published port on every host, from the
 // control host, stopped with SIGTERM to collect the counts.
 import * as path from 'node:path';
-import type { ControlPlane } from './control-plane';
+import { CLIENTS_DIR, type ControlPlane } from './control-plane';
 
 export interface LoadResult {
   requests: number;
@@ -12,7 +12,7 @@ export interface LoadResult {
 
 export function startLoad(cp: ControlPlane, port: number, loops = 3): { stop(): Promise<LoadResult> } {
   const urls = cp.cluster.hosts.map((h) => `http://${h.address}:${port}/`);
-  const child = cp.spawnClient(path.join(__dirname, 'clients', 'load-client.js'), [String(loops), ...urls]);
+  const child = cp.spawnClient(path.join(CLIENTS_DIR, 'load-client.js'), [String(loops), ...urls]);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
