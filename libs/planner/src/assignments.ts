@@ -4,7 +4,8 @@ import { TaskState, isTerminal, type Task } from '@tsstack/model';
 
 /**
  * Tasks of `nodeId` its agent must know about. A stopped task stays listed until the agent reports it
- * terminal; after `dropStoppingAfterMs` it is dropped anyway so the agent removes the container as an orphan.
+ * terminal; after `dropStoppingAfterMs` (and never before its stop_grace_period + 10 s) it is dropped anyway so
+ * the agent removes the container as an orphan.
  */
 export function assignmentTasks(
   tasks: Task[],
@@ -16,7 +17,9 @@ export function assignmentTasks(
     if (t.nodeId !== nodeId || t.status.state < TaskState.Assigned) return false;
     if (t.desiredState <= TaskState.Running) return true;
     if (isTerminal(t.status.state)) return false;
-    return now - t.updatedAt < dropStoppingAfterMs;
+    // Never before the task's own stop_grace_period (plus 10 s) is over.
+    const grace = Math.max(dropStoppingAfterMs, (t.spec.stopGracePeriodMs ?? 0) + 10_000);
+    return now - t.updatedAt < grace;
   });
 }
 
