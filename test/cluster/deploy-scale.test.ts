@@ -54,7 +54,13 @@ describe('cluster: deploy and scale over 3 hosts', () => {
         '-O-',
         'http://api:8081/',
       ]);
-      expect({ i, out: r.stdout, err: r.stderr, code: r.status }).toMatchObject({
+      expect({
+        i,
+        out: r.stdout,
+        err: r.stderr,
+        code: r.status,
+        logs: r.status ? c.logs() : '',
+      }).toMatchObject({
         code: 0,
         out: expect.stringMatching(/hello/i),
       });
@@ -85,7 +91,7 @@ describe('cluster: deploy and scale over 3 hosts', () => {
     );
     const perNode = new Map<string, number>();
     for (const t of at20) perNode.set(t.node ?? '?', (perNode.get(t.node ?? '?') ?? 0) + 1);
-    expect(perNode.size).toBe(3);
+    expect({ nodes: perNode.size, logs: perNode.size === 3 ? '' : c.logs() }).toMatchObject({ nodes: 3 });
     for (const n of perNode.values()) expect(n).toBeGreaterThanOrEqual(5);
     const down = c.cli(['scale', '-p', 'shop', 'api=2']);
     expect(down.status).toBe(0);
