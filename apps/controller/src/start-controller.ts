@@ -65,6 +65,17 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       owned = await startRedisServer(path.join(cfg.dataDir, 'redis'));
       const o = owned;
       cleanups.push(() => o.stop());
+      // A process that ends without close() (a test runner, an uncaught error) does not leave it behind;
+      // a SIGKILLed controller does, and the next start adopts it.
+      const onExit = () => {
+        try {
+          process.kill(o.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', onExit);
+      cleanups.push(async () => void process.removeListener('exit', onExit));
       redisUrl = owned.url;
       // `tsstack system status|stop` find the owned redis-server here.
       const sysDir = path.join(cfg.dataDir, 'system');
