@@ -4,14 +4,15 @@ import { spawn } from 'node:child_process';
 import { NetworkSystemError } from './errors';
 import { type FirewallState, NFT_TABLE, renderDeleteBatch, renderReplaceBatch } from './nft-ruleset';
 
-function run(batch: string, hostNetns?: string, args: string[] = ['-f', '-']): Promise<string> {
+/** Runs nft with `args`; `batch` (when given) is its stdin. Resolves with stdout, rejects on a non-zero exit. */
+function run(batch: string | undefined, hostNetns?: string, args: string[] = ['-f', '-']): Promise<string> {
   const [cmd, argv] = hostNetns ? ['nsenter', [`--net=${hostNetns}`, 'nft', ...args]] : ['nft', args];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { stdio: [batch === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) =>
       reject(
         new NetworkSystemError(`nft could not run: ${e.message}; install Debian's nftables`, { cause: e }),
@@ -26,7 +27,10 @@ function run(batch: string, hostNetns?: string, args: string[] = ['-f', '-']): P
           }),
         );
     });
-    child.stdin.end(batch);
+    if (batch !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined); // an early exit is reported by its exit code
+      child.stdin.end(batch);
+    }
   });
 }
 
@@ -48,8 +52,8 @@ export class NftDriver {
 
   /** The table as nft lists it, or '' when absent (for tests and `inspect`). */
   async list(): Promise<string> {
-    const all = await run('', this.hostNetns, ['list', 'tables']);
+    const all = await run(undefined, this.hostNetns, ['list', 'tables']);
     if (!all.split('\n').some((l) => l.trim() === `table ip ${this.table}`)) return '';
-    return run('', this.hostNetns, ['list', 'table', 'ip', this.table]);
+    return run(undefined, this.hostNetns, ['list', 'table', 'ip', this.table]);
   }
 }
