@@ -1,6 +1,8 @@
 // Read-only checks the scenarios share: task rows from the controller, containers present on a host
-// (cgroups under the host's cgroup parent), running tasks.
+// (the agent's runtime state dir), running tasks.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeStateRoot } from '@tsstack/node-agent';
 import type { TaskRow } from '@tsstack/model';
 import type { ClusterHost } from './harness';
 import type { ControlPlane } from './control-plane';
@@ -15,12 +17,12 @@ export function runningOf(tasks: TaskRow[]): TaskRow[] {
   return tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
 }
 
-/** Container cgroups under the host's cgroup parent (pids hierarchy): one per live container. */
+/** Containers the host's agent has in its runtime state dir (/run/tsstack/rt-<hash>/<container id>). */
 export function hostContainers(_cp: ControlPlane, host: ClusterHost): string[] {
-  const dir = `/sys/fs/cgroup/pids/tsstack-${host.netns}`;
+  const root = runtimeStateRoot(path.join(host.stateDir, 'agent'));
   try {
     return fs
-      .readdirSync(dir, { withFileTypes: true })
+      .readdirSync(root, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => e.name);
   } catch {

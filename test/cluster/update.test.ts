@@ -55,7 +55,7 @@ describe('cluster: rolling updates under load', () => {
       `cluster update: ${JSON.stringify({ requests: res.requests, failed: res.failed })}\n`,
     );
     expect(res.requests).toBeGreaterThan(50);
-    expect(res.errors).toEqual([]);
+    expect({ errors: res.errors, logs: res.failed ? c.logs() : '' }).toEqual({ errors: [], logs: '' });
     expect(res.failed).toBe(0);
     expect(res.bodies.v2).toBeGreaterThan(0);
   }, 240_000);
@@ -71,9 +71,11 @@ describe('cluster: rolling updates under load', () => {
         const s = JSON.stringify(c.api('GET', '/v1/services/roll/web'));
         return /rollback_completed/.test(s) ? s : undefined;
       },
-      150_000,
+      90_000,
       1000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${JSON.stringify(psTasks(c, 'roll', true))}\n${c.logs()}`);
+    });
     expect(state).toMatch(/rollback_completed/);
     await until(
       'three healthy v2 tasks again',
