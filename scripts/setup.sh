@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   redis-server busybox-static nftables iproute2 kmod
   build-essential pkg-config libseccomp-dev libcap-dev libmnl-dev libjson-c-dev
-  docker-registry apache2-utils crun runc skopeo umoci zstd tmux
+  docker-registry apache2-utils crun runc skopeo umoci zstd tmux python3
 )
 missing=()
 for p in "${packages[@]}"; do

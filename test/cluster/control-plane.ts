@@ -81,7 +81,7 @@ export async function until<T>(
 function startProc(ns: string, log: string, argv: string[]): ChildProcess {
   const fd = fs.openSync(log, 'a');
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+    const child = spawn('nsenter', [`--net=/run/netns/${ns}`, ...argv], {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, TSSTACK_LOG_LEVEL: process.env.TSSTACK_LOG_LEVEL ?? 'warn' },
     });
@@ -145,7 +145,7 @@ export async function startControlPlane(opts: {
     return p;
   };
   const inCtl = (argv: string[], input?: string, timeoutMs = 30_000): SpawnSyncReturns<string> =>
-    spawnSync('ip', ['netns', 'exec', control.netns, ...argv], {
+    spawnSync('nsenter', [`--net=/run/netns/${control.netns}`, ...argv], {
       encoding: 'utf8',
       input,
       timeout: timeoutMs,
@@ -272,7 +272,7 @@ export async function startControlPlane(opts: {
       throw new Error(lastErr);
     },
     spawnClient(script, args) {
-      return spawn('ip', ['netns', 'exec', control.netns, process.execPath, script, ...args], {
+      return spawn('nsenter', [`--net=/run/netns/${control.netns}`, process.execPath, script, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     },
@@ -291,7 +291,7 @@ export async function startControlPlane(opts: {
       for (const h of cluster.hosts) {
         const stateDir = path.join(h.stateDir, 'agent');
         if (!fs.existsSync(stateDir)) continue;
-        spawnSync('ip', ['netns', 'exec', h.netns, process.execPath, BIN, 'node-agent', '--cleanup', '--state-dir', stateDir, '--image-root', path.join(h.stateDir, 'images')], { encoding: 'utf8', timeout: 60_000 }); // prettier-ignore
+        spawnSync('nsenter', [`--net=/run/netns/${h.netns}`, process.execPath, BIN, 'node-agent', '--cleanup', '--state-dir', stateDir, '--image-root', path.join(h.stateDir, 'images')], { encoding: 'utf8', timeout: 60_000 }); // prettier-ignore
       }
       for (let i = 0; i < nCtl; i++)
         await stopProc(procs.get(`controller${i}`), 'SIGTERM', 5_000).catch(() => undefined);

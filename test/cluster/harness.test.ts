@@ -61,8 +61,10 @@ describe('cluster harness', () => {
       const containers = hostContainers(cp, host);
       expect(containers).toContain(before.containerId);
       // the container's processes should sit under the host's --cgroup-parent (checked after teardown too)
-      const cgroups = execFileSync('sh', ['-c', `for p in $(pgrep -x sleep); do grep -e pids -e memory /proc/$p/cgroup; done | head -4`], { encoding: 'utf8' }); // prettier-ignore
-      expect(cgroups).toContain(`tsstack-${host.netns}`);
+      // The container's PID 1 runs `sleep 3600`; find it by its pid recorded in the runtime's state.
+      const cgroups = execFileSync('sh', ['-c', `grep -h -e pids -e memory $(for p in $(pgrep -xf "sleep 3600"); do echo /proc/$p/cgroup; done)`], { encoding: 'utf8' }); // prettier-ignore
+      expect(cgroups).toContain(`pids:/tsstack-${host.netns}/${before.containerId}`);
+      expect(cgroups).toContain(`memory:/tsstack-${host.netns}/${before.containerId}`);
       const { prefix, root } = cp.cluster;
       const cg = `/sys/fs/cgroup/pids/tsstack-${host.netns}`;
       await cp.teardown();

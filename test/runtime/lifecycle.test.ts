@@ -88,6 +88,19 @@ describe('container lifecycle', () => {
     await kit.runtime.remove('cpu', { force: true });
   });
 
+  test('without a cgroup hierarchy in view, create fails loudly instead of running unconfined', async () => {
+    const dist = path.resolve(__dirname, '../../dist/libs/runtime/index.js');
+    const script = `
+      const { ContainerRuntime } = require(${JSON.stringify(dist)});
+      new ContainerRuntime({ stateRoot: ${JSON.stringify(path.join(kit.root, 'nocg'))} })
+        .run({ id: 'nocg', rootfs: ${JSON.stringify(kit.rootfs())}, process: { args: ['true'] } })
+        .then(() => console.log('ran'), (e) => console.log(e.code + ' ' + e.message));`;
+    // A private mount namespace whose /sys/fs/cgroup is unmounted, as under `ip netns exec`.
+    const out = execFileSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount -R /sys/fs/cgroup && exec "$@"', 'sh', process.execPath, '-e', script]).toString(); // prettier-ignore
+    expect(out).toMatch(/^ENOENT .*no cgroup hierarchy is mounted at \/sys\/fs\/cgroup/);
+    expect(fs.existsSync(path.join(kit.root, 'nocg', 'nocg'))).toBe(false);
+  });
+
   test('pids limit 0 and -1 both mean unlimited (pids.max = max)', async () => {
     for (const [id, pidsLimit] of [
       ['pids0', 0],

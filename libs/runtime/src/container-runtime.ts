@@ -388,6 +388,8 @@ export class ContainerRuntime {
       child.stdout.on('data', (d) => (stdout += d.toString()));
       child.stderr.on('data', (d) => (stderr += d.toString()));
       child.on('error', reject);
+      // A program that exits without reading its stdin closes the pipe under us: that is not an error.
+      child.stdin.on('error', () => undefined);
       child.on('close', (code, sig) => {
         if (timer) clearTimeout(timer);
         resolve({ exitCode: code ?? 128 + (sig ? signalNumber(sig) : 9), stdout, stderr, timedOut });

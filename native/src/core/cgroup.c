@@ -204,6 +204,10 @@ int ts_cgroup_create(const char *cgroups_path, const ts_resources *res, ts_cgrou
     cg->ndirs++;
     if (make_dirs(mount, cg->dir[n], strcmp(V1_CONTROLLERS[i], "cpuset") == 0 ? inherit_cpuset : NULL, err) < 0) goto fail;
   }
+  if (cg->ndirs == 0)
+    return ts_fail(err, ENOENT, "cgroup",
+                   "no cgroup hierarchy is mounted at /sys/fs/cgroup in this mount namespace (`ip netns exec` hides it: "
+                   "use `nsenter --net=...` to run the agent in a network namespace)");
   if (apply_v1(cg, res, err) < 0) goto fail;
   return 0;
 fail:

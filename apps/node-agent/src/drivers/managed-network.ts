@@ -3,7 +3,7 @@
 // published ports and a resolv.conf pointing at the embedded DNS. The manager opens once this node's id is
 // known (after the controller's welcome).
 import type { AssignmentSet, Task } from '@tsstack/model';
-import { NetworkManager } from '@tsstack/network';
+import { NetworkInUseError, NetworkManager } from '@tsstack/network';
 import type { TaskNetworkPort } from './native-runtime';
 
 export interface ManagedNetwork extends TaskNetworkPort {
@@ -43,9 +43,12 @@ export function managedNetwork(
       for (const a of set.networks) await net.applyAssignment(a);
       await net.setIngress(set.ingress);
       const wanted = new Set(set.networks.map((n) => n.id));
+      // A network whose last task is still being removed goes on a later set, once it is detached.
       for (const n of net.networks())
         if (!wanted.has(n.id))
-          await net.removeNetwork(n.id).catch((err: Error) => log?.(`network ${n.id}: ${err.message}`));
+          await net.removeNetwork(n.id).catch((err: Error) => {
+            if (!(err instanceof NetworkInUseError)) log?.(`network ${n.id}: ${err.message}`);
+          });
     },
 
     async attach(task: Task) {

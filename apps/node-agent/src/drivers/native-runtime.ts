@@ -102,6 +102,8 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
       const id = adoptContainerId ?? containerIdFor(task.id);
       let image: ImageConfig = {};
       let monitor: HealthMonitor | undefined;
+      let unhealthy = false;
+      const stopSignal = () => task.spec.stopSignal ?? image.StopSignal ?? 'SIGTERM';
 
       const watchHealth = async (startedAt: number): Promise<void> => {
         if (monitor) return;
@@ -116,8 +118,14 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
           },
           (h) => {
             hooks?.onHealth?.(h.status, h.lastOutput);
-            if (h.status === 'unhealthy') void network?.setServing(task.id, false);
             if (h.status === 'healthy') void network?.setServing(task.id, true);
+            if (h.status === 'unhealthy') {
+              // As Swarm's agent: an unhealthy container fails its task; the controller replaces it.
+              unhealthy = true;
+              monitor?.stop();
+              void network?.setServing(task.id, false);
+              void runtime.stop(id, { signal: stopSignal(), timeoutMs: task.spec.stopGracePeriodMs ?? 10_000 }).catch(() => undefined); // prettier-ignore
+            }
           },
           startedAt,
         );
@@ -165,7 +173,8 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
         async start() {
           const info = await runtime.start(id);
           await watchHealth(info.startedAt ?? Date.now());
-          return { containerId: id, pid: info.pid };
+          // Reported with `running`, so nobody takes a health-checked task for healthy before its first probe.
+          return { containerId: id, pid: info.pid, health: healthcheckOf(task, image) ? 'starting' : 'none' };
         },
 
         async wait(): Promise<ExitInfo> {
@@ -177,6 +186,7 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
               exitCode: exit.exitCode,
               signal: exit.signal ? `SIG${exit.signal}` : undefined,
               oomKilled: exit.oomKilled,
+              error: unhealthy ? 'unhealthy container' : undefined,
             };
           } finally {
             monitor?.stop();
@@ -186,8 +196,7 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
         async shutdown() {
           await network?.setServing(task.id, false).catch(() => undefined);
           monitor?.stop();
-          const stopSignal = task.spec.stopSignal ?? image.StopSignal ?? 'SIGTERM';
-          await runtime.stop(id, { signal: stopSignal, timeoutMs: task.spec.stopGracePeriodMs ?? 10_000 });
+          await runtime.stop(id, { signal: stopSignal(), timeoutMs: task.spec.stopGracePeriodMs ?? 10_000 });
         },
 
         async terminate() {

@@ -8,14 +8,16 @@ export interface ExitInfo {
   exitCode: number;
   signal?: string;
   oomKilled?: boolean;
+  /** Why the agent ended the container itself (e.g. "unhealthy container"): the task fails with it. */
+  error?: string;
 }
 
 /** Drives one task's container. Implemented over libs/runtime + libs/image + libs/network by the agent. */
 export interface TaskController {
   /** Image, rootfs, volumes, network attachment, container created (not started). */
   prepare(): Promise<void>;
-  /** Start the created container; resolves with its pid. */
-  start(): Promise<{ containerId: string; pid: number }>;
+  /** Start the created container; resolves with its pid, and `health: 'starting'` when it is health-checked. */
+  start(): Promise<{ containerId: string; pid: number; health?: TaskStatus['health'] }>;
   /** Resolves when the main process exits. */
   wait(): Promise<ExitInfo>;
   /** Graceful stop (SIGTERM, grace, SIGKILL). */
@@ -88,8 +90,13 @@ export async function doStep(
         if (task.desiredState < TaskState.Running) return status;
         return next(status, TaskState.Starting, 'starting');
       case TaskState.Starting: {
-        const { containerId, pid } = await ctl.start();
-        return next(status, TaskState.Running, 'started', { containerId, pid, startedAt: Date.now() });
+        const { containerId, pid, health } = await ctl.start();
+        return next(status, TaskState.Running, 'started', {
+          containerId,
+          pid,
+          startedAt: Date.now(),
+          ...(health ? { health } : {}),
+        });
       }
       case TaskState.Running: {
         const exit = await ctl.wait();
@@ -101,7 +108,11 @@ export async function doStep(
             finishedAt: Date.now(),
           });
         }
-        const failed = exit.exitCode !== 0 || exit.signal !== undefined || exit.oomKilled === true;
+        const failed =
+          exit.exitCode !== 0 ||
+          exit.signal !== undefined ||
+          exit.oomKilled === true ||
+          exit.error !== undefined;
         const extra: Partial<TaskStatus> = {
           exitCode: exit.exitCode,
           signal: exit.signal,
@@ -109,11 +120,13 @@ export async function doStep(
           finishedAt: Date.now(),
         };
         if (!failed) return next(status, TaskState.Complete, 'finished', extra);
-        const why = exit.oomKilled
-          ? 'killed: out of memory'
-          : exit.signal
-            ? `killed by ${exit.signal}`
-            : `exit code ${exit.exitCode}`;
+        const why = exit.error
+          ? exit.error
+          : exit.oomKilled
+            ? 'killed: out of memory'
+            : exit.signal
+              ? `killed by ${exit.signal}`
+              : `exit code ${exit.exitCode}`;
         return next(status, TaskState.Failed, `task: non-zero exit (${exit.exitCode})`, {
           ...extra,
           error: why,
