@@ -21,9 +21,9 @@ describe('DnsNames', () => {
     id: 'front',
     vips: { api: '10.0.0.100' },
     endpoints: [
-      ep('w1', 'web', '10.0.0.2', { aliases: ['www'] }),
+      ep('w1', 'web', '10.0.0.2', { aliases: ['web', 'www'] }),
       ep('w2', 'web', '10.0.0.3'),
-      ep('a1', 'api', '10.0.0.4'),
+      ep('a1', 'api', '10.0.0.4', { aliases: ['api', 'backend'] }),
       ep('c1', 'client', '10.0.0.5'),
       ep('sick', 'web', '10.0.0.6', { serving: false }),
     ],
@@ -57,6 +57,14 @@ describe('DnsNames', () => {
   it('answers the VIP for vip services and their tasks for tasks.<svc>', () => {
     expect(names.resolve('10.0.0.5', 'api').addresses).toEqual(['10.0.0.100']);
     expect(names.resolve('10.0.0.5', 'tasks.api').addresses).toEqual(['10.0.0.4']);
+  });
+
+  it('never mixes task addresses into a vip service name, even when it is listed as an alias', () => {
+    // the planner passes the service name among the aliases (as Docker does)
+    expect(names.resolve('10.0.0.5', 'api').addresses).toEqual(['10.0.0.100']);
+    expect(names.resolve('10.0.0.5', 'backend').addresses).toEqual(['10.0.0.100']);
+    // dnsrr: the service name (alias or not) gives the serving tasks
+    expect(names.resolve('10.0.0.5', 'web').addresses.sort()).toEqual(['10.0.0.2', '10.0.0.3']);
   });
 
   it('scopes answers to the networks of the asking container', () => {

@@ -1,6 +1,7 @@
 // The embedded DNS's view: which names each container may resolve. A container sees the service names,
 // aliases, `tasks.<service>` and task names of the networks it is attached to, and only those; endpoints
-// that are not serving (unhealthy, stopping) are left out. Pure and in memory; the server asks it per query.
+// that are not serving (unhealthy, stopping) are left out. endpoint_mode vip: the service name and its
+// aliases give the VIP only; `tasks.<svc>` gives task addresses; dnsrr: the service name gives the tasks. Pure and in memory; the server asks it per query.
 
 export interface DnsEndpoint {
   taskId: string;
@@ -90,8 +91,13 @@ function indexNetwork(view: DnsNetworkView): NetIndex {
     const svc = norm(ep.service);
     push(tasks, svc, { address: ep.address, serving: ep.serving, rotate: false });
     if (!vips.has(svc)) push(names, svc, { address: ep.address, serving: ep.serving, rotate: true });
-    for (const a of ep.aliases)
-      push(names, norm(a), { address: ep.address, serving: ep.serving, rotate: true });
+    // A vip service's aliases (the planner lists the service name itself among them) answer its VIP
+    // only, as Swarm does; only dnsrr services and tasks.<svc> give task addresses.
+    const vip = vips.get(svc);
+    for (const a of ep.aliases) {
+      if (vip) push(names, norm(a), { address: vip, serving: true, rotate: false });
+      else push(names, norm(a), { address: ep.address, serving: ep.serving, rotate: true });
+    }
     push(names, norm(ep.taskName), { address: ep.address, serving: ep.serving, rotate: false });
     if (norm(ep.taskId) !== norm(ep.taskName)) {
       push(names, norm(ep.taskId), { address: ep.address, serving: ep.serving, rotate: false });
