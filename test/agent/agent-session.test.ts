@@ -62,6 +62,16 @@ describe('node agent session (root)', () => {
     expect(hellos[1]).toMatchObject({ nodeId: 'node-1', credential: 'cred-1' });
   });
 
+  it('with several controller addresses, one that is down is passed over', async () => {
+    const agent = await startAgent({
+      controllerUrl: `http://127.0.0.1:9,${ctl.url}`,
+      joinToken: JOIN,
+      stateDir,
+    });
+    closers.push(() => agent.close());
+    expect(agent.nodeId).toBe('node-1');
+  });
+
   it('wrong token is refused with a typed error', async () => {
     await expect(startAgent({ controllerUrl: ctl.url, joinToken: 'wrong', stateDir })).rejects.toBeInstanceOf(
       AgentJoinError,

@@ -17,7 +17,10 @@ export function register(program: Command): void {
   program
     .command('node-agent')
     .description('run the node agent on this host')
-    .option('--controller <url>', 'controller URL, e.g. http://127.0.0.1:7700')
+    .option(
+      '--controller <urls>',
+      'controller URL(s), comma-separated, tried in turn: http://10.0.0.1:7700,http://10.0.0.2:7700',
+    )
     .option('--token <token>', 'join token (tsstack node join-token)')
     .option('--labels <k=v,...>', 'node labels')
     .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)

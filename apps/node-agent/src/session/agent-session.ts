@@ -37,6 +37,16 @@ export function agentWsUrl(controllerUrl: string): string {
   return u.toString();
 }
 
+/** `--controller a:7700,b:7700`: every controller the agent may use, tried in turn when one is out of reach. */
+export function controllerUrls(list: string): string[] {
+  const urls = list
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (!urls.length) throw new Error('no controller address given');
+  return urls;
+}
+
 export class AgentSession {
   private ws?: WebSocket;
   private set: AssignmentSet = emptySet();
@@ -44,6 +54,8 @@ export class AgentSession {
   private heartbeat?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private attempt = 0;
+  /** Which of the controller addresses the next connection goes to; advanced on every reconnect. */
+  private urlIndex = 0;
   private closed = false;
   private live = false;
   node?: ClusterNode;
@@ -112,7 +124,8 @@ export class AgentSession {
 
   private connect(onFirst?: (n: ClusterNode) => void, onFirstErr?: (e: Error) => void): void {
     if (this.closed) return;
-    const ws = new WebSocket(agentWsUrl(this.opts.controllerUrl));
+    const urls = controllerUrls(this.opts.controllerUrl);
+    const ws = new WebSocket(agentWsUrl(urls[this.urlIndex % urls.length]));
     this.ws = ws;
     let welcomed = false;
     ws.on('open', () => {
@@ -191,6 +204,8 @@ export class AgentSession {
       clearInterval(this.heartbeat);
       this.live = false;
       if (this.closed) return;
+      // The next controller on the list gets the next try: one that is down must not cut this node off.
+      this.urlIndex++;
       const delay = reconnectDelay(this.attempt++);
       this.retry = setTimeout(() => this.connect(onFirst, onFirstErr), delay);
     });

@@ -1,4 +1,5 @@
 // Pure session helpers: assignment deltas with gap detection, newest-per-task outbox, reconnect backoff.
+import { controllerUrls } from './agent-session';
 import { TaskState, type AssignmentsDelta, type Task, type TaskStatus } from '@tsstack/model';
 import { applyDelta, emptySet } from './assignment-book';
 import { StatusOutbox } from './status-outbox';
@@ -49,5 +50,12 @@ describe('reconnect backoff', () => {
     expect(reconnectDelay(3, 100, 1000, () => 1)).toBe(800);
     expect(reconnectDelay(10, 100, 1000, () => 1)).toBe(1000);
     expect(reconnectDelay(10, 100, 1000, () => 0)).toBe(500);
+  });
+});
+
+describe('controllerUrls', () => {
+  it('splits a comma-separated list and refuses an empty one', () => {
+    expect(controllerUrls('http://a:7700, b:7700')).toEqual(['http://a:7700', 'b:7700']);
+    expect(() => controllerUrls(' , ')).toThrow(/no controller address/);
   });
 });
