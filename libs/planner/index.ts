@@ -19,6 +19,7 @@ export type { UpdateOps, UpdateSlot } from './src/rolling-update';
 export {
   endedInFailure,
   failedWithinMonitor,
+  hasHealthcheck,
   isCurrent,
   isFinished,
   isGlobal,

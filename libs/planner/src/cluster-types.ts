@@ -36,6 +36,8 @@ export interface UpdateProgress {
   dirtySlots?: number;
   /** Ids of updated tasks that failed within monitor (the numerator). */
   failedTasks: string[];
+  /** Task id -> when it first counted as updated (running and healthy); monitor runs from there. */
+  okAt?: Record<string, number>;
   message?: string;
 }
 

@@ -304,4 +304,44 @@ describe('planCluster: rolling updates', () => {
     }
     expect(sim.live().filter((t) => t.specHash === 'v2')).toHaveLength(1);
   });
+
+  it('a checked task that reports running with health none (not probed yet) does not count as updated', () => {
+    const hc = { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 1, startPeriodMs: 0, startIntervalMs: 0 }; // prettier-ignore
+    const sim = updated({ parallelism: 1 });
+    const s2 = { ...sim.services[0]!.spec, healthcheck: hc };
+    sim.services = [svc(s2, 2, 'v2', { previousSpec: sim.services[0]!.spec })];
+    for (let i = 0; i < 20; i++) {
+      sim.plan();
+      sim.agents();
+      for (const t of sim.tasks.values())
+        if (t.specHash === 'v2') sim.tasks.set(t.id, { ...t, status: { ...t.status, health: 'none' } });
+      sim.now += 100;
+    }
+    expect(sim.live().filter((t) => t.specHash === 'v2')).toHaveLength(1);
+    expect(sim.running('v1')).toHaveLength(3); // stop-first: one slot stopped, the rest wait;
+  });
+
+  it('start-first, rollback: a version whose health check fails after monitor rolls back, old tasks kept', () => {
+    // As cluster scenario 4: running/starting, then failed 'unhealthy container' 3.5 s after start (> monitor).
+    const hc = { test: ['CMD', 'false'], intervalMs: 1000, timeoutMs: 1000, retries: 2, startPeriodMs: 0, startIntervalMs: 0 }; // prettier-ignore
+    const s1 = spec({
+      replicas: 3,
+      updateConfig: { ...DEFAULT_UPDATE_CONFIG, parallelism: 1, order: 'start-first', delayMs: 1000, monitorMs: 3000, failureAction: 'rollback' }, // prettier-ignore
+    });
+    const sim = new Sim(three(), [svc(s1, 1, 'v1')]);
+    sim.run(3);
+    const s2 = { ...s1, image: 'img:2', healthcheck: hc };
+    sim.services = [svc(s2, 2, 'v2', { previousSpec: s1 })];
+    sim.behave = (t) => (t.specHash === 'v2' ? 'unhealthy' : 'run');
+    let minV1 = 3;
+    for (let i = 0; i < 80 && sim.rollbacks.length === 0; i++) {
+      sim.plan();
+      sim.agents();
+      minV1 = Math.min(minV1, sim.running('v1').length);
+      sim.now += 100;
+    }
+    expect(sim.rollbacks).toEqual(['st/web']);
+    expect(minV1).toBe(3);
+    expect(sim.progress['st/web']!.failedTasks).toHaveLength(1);
+  });
 });

@@ -86,11 +86,17 @@ export function stepUpdate(
   }
   const cfg = updateConfigOf(svc);
 
-  // Failures of tasks this update created.
+  // Tasks this update created: when each first counted as updated (running and healthy), and failures
+  // (ended in failure before that, or within monitor after it).
+  const okAt = { ...(p.okAt ?? {}) };
   for (const t of allTasks) {
     if (t.specHash !== hash || t.createdAt < p.startedAt || p.failedTasks.includes(t.id)) continue;
-    if (failedWithinMonitor(t, cfg.monitorMs, now)) p.failedTasks.push(t.id);
+    if (isHealthyRunning(t)) okAt[t.id] ??= now;
+    else if (failedWithinMonitor(t, cfg.monitorMs, now, okAt[t.id])) p.failedTasks.push(t.id);
   }
+  const live = new Set(allTasks.map((t) => t.id));
+  for (const id of Object.keys(okAt)) if (!live.has(id)) delete okAt[id];
+  if (Object.keys(okAt).length > 0 || p.okAt) p.okAt = okAt;
 
   const bySlot = new Map(sorted.map((s) => [s.key, s]));
   const advance = (slot: UpdateSlot): boolean => {

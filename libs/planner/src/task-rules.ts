@@ -14,11 +14,20 @@ export function isGlobal(spec: ServiceSpec): boolean {
   return spec.deploy.mode === 'global' || spec.deploy.mode === 'global-job';
 }
 
-/** Running and, when it has a health check, healthy: counts as updated / serving. */
+/** The spec asks for a health check (a `['NONE']` test disables it). */
+export function hasHealthcheck(spec: ServiceSpec): boolean {
+  const test = spec.healthcheck?.test ?? [];
+  return test.length > 0 && test[0] !== 'NONE';
+}
+
+/**
+ * Running and healthy: health 'healthy', or 'none' only when the spec has no health check (a checked task
+ * that reports 'none' has not been probed yet). Counts as updated / serving.
+ */
 export function isHealthyRunning(t: Task): boolean {
-  return (
-    t.status.state === TaskState.Running && (t.status.health === 'none' || t.status.health === 'healthy')
-  );
+  if (t.status.state !== TaskState.Running) return false;
+  if (t.status.health === 'healthy') return true;
+  return (t.status.health ?? 'none') === 'none' && !hasHealthcheck(t.spec);
 }
 
 /** The task's node is gone, down or drained: it cannot keep running there. */
@@ -46,12 +55,19 @@ export function endedInFailure(t: Task): boolean {
   return s === TaskState.Complete && !isJob(t.spec);
 }
 
-/** Failed within `monitorMs` of starting, or failed before ever running. */
-export function failedWithinMonitor(t: Task, monitorMs: number, now: number): boolean {
+/**
+ * A rolling-update failure: the task ended in failure before it ever counted as updated (`okAt` undefined:
+ * never running and healthy), or within `monitorMs` of counting as updated.
+ */
+export function failedWithinMonitor(
+  t: Task,
+  monitorMs: number,
+  now: number,
+  okAt: number | undefined,
+): boolean {
   if (!endedInFailure(t)) return false;
-  const started = t.status.startedAt;
-  if (started === undefined) return true;
-  return (t.status.finishedAt ?? now) - started < monitorMs;
+  if (okAt === undefined) return true;
+  return (t.status.finishedAt ?? now) - okAt < monitorMs;
 }
 
 export function slotKeyOf(t: Task): string {

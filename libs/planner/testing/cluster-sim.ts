@@ -10,7 +10,7 @@ import {
   type ServiceSpec,
   type Task,
 } from '@tsstack/model';
-import { planCluster, type ServiceState, type UpdateProgress } from '../index';
+import { hasHealthcheck, planCluster, type ServiceState, type UpdateProgress } from '../index';
 
 export function node(id: string, over: Partial<ClusterNode> = {}): ClusterNode {
   return {
@@ -62,8 +62,13 @@ export class Sim {
   now = 1_000_000;
   ids = 0;
   rollbacks: string[] = [];
-  /** Decides how a task started by an agent behaves. */
-  behave: (t: Task) => 'run' | 'fail' | 'reject' = () => 'run';
+  /**
+   * Decides how a task started by an agent behaves. Tasks with a health check report 'starting' when they
+   * start, then 'healthy' on the next tick ('run'), or fail as 'unhealthy container' `unhealthyAfterMs`
+   * after starting ('unhealthy', as the agent does).
+   */
+  behave: (t: Task) => 'run' | 'fail' | 'reject' | 'unhealthy' = () => 'run';
+  unhealthyAfterMs = 3500;
   constructor(
     public nodes: ClusterNode[],
     public services: ServiceState[],
@@ -97,8 +102,16 @@ export class Sim {
       else if (t.status.state < TaskState.Running) {
         const b = this.behave(t);
         if (b === 'reject') set(TaskState.Rejected, { error: 'no such image', finishedAt: this.now });
-        else set(TaskState.Running, { startedAt: this.now });
+        else {
+          const health = hasHealthcheck(t.spec) ? 'starting' : t.status.health;
+          set(TaskState.Running, { startedAt: this.now, health });
+        }
       } else if (this.behave(t) === 'fail') set(TaskState.Failed, { exitCode: 1, finishedAt: this.now });
+      else if (t.status.health === 'starting' && hasHealthcheck(t.spec)) {
+        if (this.behave(t) === 'run') set(TaskState.Running, { health: 'healthy' });
+        else if (this.now - (t.status.startedAt ?? this.now) >= this.unhealthyAfterMs)
+          set(TaskState.Failed, { health: 'unhealthy', error: 'unhealthy container', finishedAt: this.now });
+      }
     }
   }
 
