@@ -144,6 +144,11 @@ export interface ServiceSpec {
   ports: PortSpec[];
   volumes: MountSpec[];
   networks: Record<string, ServiceNetworkAttachment>;
+  /** Compose `network_mode`: `host` shares the node's network namespace, `none` gives a loopback only.
+   * When set, `networks` is empty. Absent = the service's networks as usual. */
+  networkMode?: 'host' | 'none';
+  /** Compose `pid: host`: the node's PID namespace. Absent = a private PID namespace. */
+  pidMode?: 'host';
   dependsOn: Record<string, DependsOn>;
   healthcheck?: HealthcheckSpec;
   init: boolean;

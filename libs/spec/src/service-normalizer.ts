@@ -140,6 +140,7 @@ export function normalizeService(
     const v = str(k);
     if (v !== undefined) spec[key] = v;
   }
+  namespaceModes(c, s, path, spec);
   if (spec.hostname !== undefined && !parts.DNS_NAME.test(spec.hostname))
     c.error(at('hostname'), `hostname "${spec.hostname}" is not a valid DNS name`);
   if (spec.workingDir !== undefined && !spec.workingDir.startsWith('/'))
@@ -162,6 +163,32 @@ export function normalizeService(
       });
   }
   return spec;
+}
+
+/** `network_mode: host|none` and `pid: host` (other modes join another container: no such thing in a cluster). */
+function namespaceModes(c: Checker, s: Tree, path: PathSeg[], spec: ServiceSpec): void {
+  if (s.network_mode !== undefined && s.network_mode !== null) {
+    const m = c.check(zStr, s.network_mode, [...path, 'network_mode'], 'host or none');
+    if (m === 'host' || m === 'none') {
+      if (s.networks !== undefined && s.networks !== null)
+        c.error([...path, 'network_mode'], `network_mode: ${m} cannot be combined with networks: remove one`);
+      if (m === 'none' && Array.isArray(s.ports) && s.ports.length > 0)
+        c.error([...path, 'ports'], 'network_mode: none has no network to publish ports on: remove ports');
+      spec.networkMode = m;
+      spec.networks = {};
+    } else if (m !== undefined) {
+      c.error(
+        [...path, 'network_mode'],
+        `network_mode "${m}" is not supported by tsstack yet (use host, none, or networks:)`,
+      );
+    }
+  }
+  if (s.pid !== undefined && s.pid !== null) {
+    const p = c.check(zStr, s.pid, [...path, 'pid'], 'host');
+    if (p === 'host') spec.pidMode = 'host';
+    else if (p !== undefined)
+      c.error([...path, 'pid'], `pid "${p}" is not supported by tsstack yet (only pid: host)`);
+  }
 }
 
 function buildSpec(c: Checker, v: unknown, path: PathSeg[], projectDir: string): BuildSpec | undefined {

@@ -276,6 +276,26 @@ networks:
     expect(s.services.a!.networks).toEqual({ back: { aliases: ['api'], ipv4Address: '10.9.0.5' } });
     expect(s.networks.default).toBeUndefined();
   });
+
+  it('network_mode host/none and pid: host reach the model without the default network', async () => {
+    const s = await stackOf(
+      `
+services:
+  a: {image: a, network_mode: host, pid: host, ports: ["80:80"]}
+  b: {image: b, network_mode: "\${MODE}"}
+  c: {image: c}
+`,
+      { env: { MODE: 'none' } },
+    );
+    expect(s.services.a!.networkMode).toBe('host');
+    expect(s.services.a!.pidMode).toBe('host');
+    expect(s.services.a!.networks).toEqual({});
+    expect(s.services.b!.networkMode).toBe('none');
+    expect(s.services.b!.pidMode).toBeUndefined();
+    expect(s.services.b!.networks).toEqual({});
+    expect(s.services.c!.networkMode).toBeUndefined();
+    expect(s.services.c!.networks).toEqual({ default: { aliases: [] } });
+  });
 });
 
 describe('loadProject: invalid files are refused at their place', () => {
@@ -288,10 +308,29 @@ describe('loadProject: invalid files are refused at their place', () => {
     ],
     [
       'unsupported service field',
-      'services:\n  a:\n    image: a\n    network_mode: host\n',
+      'services:\n  a:\n    image: a\n    ipc: host\n',
       4,
-      /"network_mode" is not supported by tsstack yet/,
+      /"ipc" is not supported by tsstack yet/,
     ],
+    [
+      'network_mode service:x',
+      'services:\n  a:\n    image: a\n    network_mode: "service:b"\n  b: {image: b}\n',
+      4,
+      /network_mode "service:b" is not supported by tsstack yet \(use host, none, or networks:\)/,
+    ],
+    [
+      'network_mode with networks',
+      'services:\n  a:\n    image: a\n    network_mode: host\n    networks: [n]\nnetworks:\n  n: {}\n',
+      4,
+      /cannot be combined with networks/,
+    ],
+    [
+      'network_mode none with ports',
+      'services:\n  a:\n    image: a\n    network_mode: none\n    ports: ["80:80"]\n',
+      5,
+      /no network to publish ports on/,
+    ],
+    ['pid other than host', 'services:\n  a:\n    image: a\n    pid: "service:b"\n', 4, /only pid: host/],
     ['unknown top-level section', 'services:\n  a: {image: a}\nnetwork: {}\n', 3, /did you mean "networks"/],
     ['service name not a DNS label', 'services:\n  My_Web: {image: a}\n', 2, /must be a DNS label/],
     ['no image nor build', 'services:\n  a: {command: x}\n', 2, /needs image: or build:/],
