@@ -116,7 +116,7 @@ describe('bridge networks on one host', () => {
         netnsPath: ns[task],
         networkId,
         service,
-        aliases,
+        aliases: [service, ...aliases], // as the planner passes them: the service name first
         taskName: `s_${task}`,
       });
       addr[task] ??= r.address;
@@ -209,6 +209,8 @@ describe('bridge networks on one host', () => {
     // hairpin: the container reaches its own published port through the host address
     expect(await wgetIn(ns.cli, `http://${up.host}:8080/`)).toBe('web1');
     expect(await wgetIn(ns.web1, `http://${up.host}:8080/`)).toBe('web1');
+    // the host itself on 127.0.0.1, as `curl http://127.0.0.1:8080/` after `docker run -p 8080:80`
+    expect(await wgetIn(host, 'http://127.0.0.1:8080/')).toBe('web1');
     // an ephemeral host port (Compose `ports: ["80"]`), and a port another task holds is refused
     const [eph] = await m.publishPorts('web2', [{ protocol: 'tcp', target: 80 }]);
     expect(eph.published).toBeGreaterThanOrEqual(32768);

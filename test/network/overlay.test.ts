@@ -50,7 +50,7 @@ describe('overlay network across three hosts', () => {
       taskId,
       taskName: `s_${taskId}`,
       service: t.service,
-      aliases: [],
+      aliases: [t.service], // as the planner passes them: the service name is an alias too
       address: t.address,
       mac: macForAddress(t.address),
       nodeId: hosts[t.host].nodeId,
@@ -146,6 +146,7 @@ describe('overlay network across three hosts', () => {
         networkId: 's_mesh',
         address: t.address,
         service: t.service,
+        aliases: [t.service],
         stack: 's',
         taskName: `s_${taskId}`,
       });
@@ -209,7 +210,13 @@ describe('overlay network across three hosts', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) seen.add((await wgetIn(sw, `http://${hosts[2].address}:8080/`)) ?? 'fail');
     expect([...seen].sort()).toEqual(['web1', 'web2']);
+    // each node itself on 127.0.0.1: host 3 reaches remote tasks, host 1 its local web1 or a remote one
+    const local = new Set<string>();
+    for (let i = 0; i < 4; i++) local.add((await wgetIn(hosts[2].ns, 'http://127.0.0.1:8080/')) ?? 'fail');
+    expect([...local].sort()).toEqual(['web1', 'web2']);
+    expect(await wgetIn(hosts[0].ns, 'http://127.0.0.1:8080/')).toMatch(/^web[12]$/);
     await hosts[0].m.setIngress([{ ...ingress, localOnly: true }]);
+    expect(await wgetIn(hosts[0].ns, 'http://127.0.0.1:8080/')).toBe('web1');
     expect(await wgetIn(sw, `http://${hosts[0].address}:8080/cgi-bin/ip`)).toBe(swAddress);
     for (const h of hosts) await h.m.setIngress([]);
   });

@@ -23,13 +23,15 @@ describe('link plans', () => {
       'sysctl',
       'linkAdd',
       'sysctl',
+      'sysctl',
       'linkSet',
       'addrAdd',
       'addrAdd',
       'addrAdd',
       'linkAdd',
     ]);
-    expect(ops[7]).toMatchObject({ kind: 'vxlan', vni: 42, local: '192.0.2.11', master: 'tsbrx', mtu: 1450 });
+    expect(ops[3]).toMatchObject({ key: 'net/ipv4/conf/tsbrx/route_localnet', value: '1' });
+    expect(ops[8]).toMatchObject({ kind: 'vxlan', vni: 42, local: '192.0.2.11', master: 'tsbrx', mtu: 1450 });
     expect(ops.every((o) => o.netns === '/run/netns/h1')).toBe(true);
   });
 

@@ -29,6 +29,10 @@ export function networkUpOps(n: NetworkRecord, hostNetns: string | undefined, no
       ignoreExisting: true,
     },
     noIpv6(netns, n.bridge),
+    // Published ports answer on 127.0.0.1 of the host: a locally sent packet DNATed from 127.0.0.1 leaves
+    // on the bridge with a loopback source, which the kernel routes only with route_localnet (then the
+    // postrouting chain masquerades it to the bridge's address).
+    { op: 'sysctl', netns, key: `net/ipv4/conf/${n.bridge}/route_localnet`, value: '1' },
     { op: 'linkSet', netns, name: n.bridge, up: true },
     { op: 'addrAdd', netns, name: n.bridge, address: n.gateway, prefix, ignoreExisting: true },
   ];

@@ -47,6 +47,14 @@ describe('nft ruleset', () => {
     expect(text).toContain('ip daddr 10.1.0.100 dnat to numgen inc mod 2 map { 0 : 10.1.0.2, 1 : 10.1.0.3 }');
   });
 
+  it('publishes to the host itself, 127.0.0.1 included, masquerading loopback sources onto the bridge', () => {
+    const output = text.slice(text.indexOf('chain output'), text.indexOf('chain postrouting'));
+    expect(output).toContain('fib daddr type local tcp dport 8080 dnat to 10.1.0.2:80');
+    expect(output).not.toContain('127.0.0.0/8');
+    expect(text).toContain('oifname "tsbra" ip saddr 127.0.0.0/8 masquerade');
+    expect(text).toContain('oifname "tsbro" ip saddr 127.0.0.0/8 masquerade');
+  });
+
   it('masquerades out of non-internal networks, hairpins, SNATs to remote tasks', () => {
     expect(text).toContain('ip saddr 10.1.0.0/24 oifname != "tsbra" masquerade');
     expect(text).not.toContain('ip saddr 10.2.0.0/24 oifname != "tsbrb" masquerade');

@@ -1,7 +1,8 @@
 // Renders tsstack's whole packet-filtering state as one nftables batch: a table of its own (`ip tsstack`)
 // replaced atomically on every change (add, delete, define in one transaction), so the kernel never holds a
 // half-applied rule set and removal is one `delete table`. Pure: plain data in, nft text out.
-//   prerouting/output (nat): published ports (host and ingress) and service VIPs -> DNAT, round-robin
+//   prerouting/output (nat): published ports (host and ingress) and service VIPs -> DNAT, round-robin;
+//                      output includes 127.0.0.1 (bridges carry route_localnet, postrouting masquerades)
 //   postrouting (nat): outbound masquerade for non-internal networks, hairpin/VIP masquerade, SNAT of traffic
 //                      sent to a task on another node (so replies come back through this node)
 //   forward (filter): internal networks closed, networks isolated from each other
@@ -55,18 +56,16 @@ function dnatTarget(backends: string[], port?: number): string {
   );
 }
 
-function natRules(state: FirewallState, output: boolean): string[] {
+function natRules(state: FirewallState): string[] {
   const rules: string[] = [];
   for (const v of state.vips) {
     if (v.backends.length) rules.push(`ip daddr ${v.vip} ${dnatTarget(v.backends)}`);
   }
   for (const p of state.ports) {
     if (!p.backends.length) continue;
+    // output too: the host's own clients, 127.0.0.1 included (as `docker run -p` answers on localhost)
     const where = p.hostIp ? `ip daddr ${p.hostIp}` : 'fib daddr type local';
-    const notLoopback = output ? 'ip daddr != 127.0.0.0/8 ' : '';
-    rules.push(
-      `${notLoopback}${where} ${p.protocol} dport ${p.published} ${dnatTarget(p.backends, p.target)}`,
-    );
+    rules.push(`${where} ${p.protocol} dport ${p.published} ${dnatTarget(p.backends, p.target)}`);
   }
   return rules;
 }
@@ -88,6 +87,8 @@ export function renderTable(state: FirewallState, table = NFT_TABLE): string {
       );
     }
     post.push(`oifname ${br} ip saddr ${n.subnet} ct status dnat masquerade`);
+    // a host client of 127.0.0.1:<published> DNATed onto the bridge: the task cannot answer 127.0.0.1
+    post.push(`oifname ${br} ip saddr 127.0.0.0/8 masquerade`);
     if (!n.internal) post.push(`ip saddr ${n.subnet} oifname != ${br} masquerade`);
     if (n.internal) {
       fwd.push(`iifname ${br} oifname != ${br} drop`);
@@ -100,12 +101,8 @@ export function renderTable(state: FirewallState, table = NFT_TABLE): string {
   return [
     `table ip ${table} {`,
     `  set bridges { type ifname;${elements} }`,
-    ...chain(
-      'prerouting',
-      'type nat hook prerouting priority dstnat; policy accept;',
-      natRules(state, false),
-    ),
-    ...chain('output', 'type nat hook output priority -100; policy accept;', natRules(state, true)),
+    ...chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', natRules(state)),
+    ...chain('output', 'type nat hook output priority -100; policy accept;', natRules(state)),
     ...chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', post),
     ...chain('forward', 'type filter hook forward priority filter; policy accept;', fwd),
     '}',
