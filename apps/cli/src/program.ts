@@ -15,6 +15,11 @@ import * as serviceCommand from './commands/service.command';
 import * as buildCommand from './commands/build.command';
 import * as configCommand from './commands/config.command';
 import * as execCommand from './commands/exec.command';
+import * as statsCommand from './commands/stats.command';
+import * as topCommand from './commands/top.command';
+import * as stopStartCommand from './commands/stop-start.command';
+import * as imagesCommand from './commands/images.command';
+import * as pullPushCommand from './commands/pull-push.command';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +40,11 @@ const REGISTRARS: Registrar[] = [
   configCommand,
   buildCommand,
   execCommand,
+  statsCommand,
+  topCommand,
+  stopStartCommand,
+  imagesCommand,
+  pullPushCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */
@@ -47,15 +57,8 @@ const PLANNED: Array<[string, string]> = [
   ['run', 'run a one-off task of a service'],
   ['scale', 'set the number of replicas of services'],
   ['restart', 'restart services (a forced rolling replacement)'],
-  ['stop', 'stop services'],
-  ['start', 'start stopped services'],
   ['plan', 'show what `up` would change, without applying it'],
   ['events', 'stream events'],
-  ['top', 'show the processes of tasks'],
-  ['stats', 'show resource usage of tasks'],
-  ['images', 'list images used by a stack'],
-  ['pull', 'pull service images'],
-  ['push', 'push service images'],
   ['build', 'build service images'],
   ['image', 'manage images (ls, pull, push, rm, prune, import, export, inspect)'],
   ['service', 'manage services (ls, ps, inspect, update, rollback, scale, restart)'],

@@ -1,0 +1,196 @@
+// stats, top, images, stop/start, pull/push driven through the real `tsstack` binary against the real embedded
+// control plane (controller, owned redis, node agent as daemons) with a small busybox stack, and pull/push
+// against Debian's docker-registry on loopback. Everything is torn down in afterAll: down, system stop and
+// the agent's cleanup, the registry and the temporary data dir.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ImageStore } from '@tsstack/image';
+import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+import { startRegistry, type Registry } from '../image/registry-harness';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'tsstack.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const STACK = `name: cmds
+services:
+  sleeper:
+    image: ${BUSYBOX_REFERENCE}
+    command: ['sleep', '3600']
+    init: true
+    deploy:
+      replicas: 2
+  other:
+    image: ${BUSYBOX_REFERENCE}
+    command: ['sleep', '3600']
+`;
+
+describe('cli commands against the embedded control plane: stats, top, images, stop/start, pull/push', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-cmds-'));
+  const imageRoot = path.join(dataDir, 'images');
+  let env: NodeJS.ProcessEnv;
+  let registry: Registry | undefined;
+
+  const cli = (
+    args: string[],
+    extraEnv: NodeJS.ProcessEnv = {},
+    timeoutMs = 120_000,
+  ): SpawnSyncReturns<string> =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      env: { ...env, ...extraEnv },
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      cwd: ROOT,
+    });
+  const running = (service: string): number =>
+    (
+      JSON.parse(cli(['ps', '-p', 'cmds', '--format', 'json']).stdout) as Array<{
+        service: string;
+        state: string;
+      }>
+    ).filter((t) => t.service === service && t.state === 'running').length;
+  const waitRunning = async (service: string, n: number): Promise<void> => {
+    const until = Date.now() + 60_000;
+    while (running(service) !== n) {
+      if (Date.now() > until) throw new Error(`${service} did not reach ${n} running tasks in 60 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  beforeAll(async () => {
+    requireRoot();
+    env = {
+      ...process.env,
+      TSSTACK_DATA_DIR: dataDir,
+      TSSTACK_IMAGE_ROOT: imageRoot,
+      TSSTACK_EMBEDDED_ADDR: `127.0.0.1:${await freePort()}`,
+    };
+    const imported = cli(['image', 'import', (await busyboxImage()).ociLayout, BUSYBOX_REFERENCE]);
+    expect(imported.stderr).toBe('');
+    expect(imported.status).toBe(0);
+    fs.writeFileSync(path.join(dataDir, 'stack.yml'), STACK);
+    const up = cli(['up', '-f', path.join(dataDir, 'stack.yml'), '--timeout', '90']);
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+  });
+
+  afterAll(async () => {
+    cli(['down', '-p', 'cmds']);
+    cli(['system', 'stop']);
+    cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
+    await registry?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('stats --no-stream: one row per running task with cpu %, memory and pids; json too', () => {
+    const table = cli(['stats', '-p', 'cmds', '--no-stream', '--interval', '300']);
+    expect(table.stderr).toBe('');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+TASK\s+CPU %\s+MEM USAGE \/ LIMIT\s+PIDS/);
+    expect(table.stdout.match(/^sleeper\.\d/gm)).toHaveLength(2);
+    expect(table.stdout.match(/^other\.\d/gm)).toHaveLength(1);
+    const json = cli([
+      'stats',
+      '-p',
+      'cmds',
+      'sleeper',
+      '--no-stream',
+      '--format',
+      'json',
+      '--interval',
+      '300',
+    ]);
+    expect(json.status).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<Record<string, number | string | undefined>>;
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.error).toBeUndefined();
+      expect(r.service).toBe('sleeper');
+      expect(typeof r.cpuPercent).toBe('number');
+      expect(r.memoryUsageBytes as number).toBeGreaterThan(0);
+      expect(r.pids as number).toBeGreaterThanOrEqual(1);
+    }
+    expect(cli(['stats', '-p', 'cmds', '--no-stream', '--format', 'xml']).status).toBe(2);
+  });
+
+  test('top shows the sleep process of each task (pid, uid, cmd); an unknown service exits 1', () => {
+    const top = cli(['top', '-p', 'cmds', 'sleeper']);
+    expect(top.stderr).toBe('');
+    expect(top.status).toBe(0);
+    expect(top.stdout.match(/^sleeper\.\d /gm)).toHaveLength(2);
+    expect(top.stdout).toMatch(/^PID\s+PPID\s+UID\s+CMD/m);
+    expect(top.stdout.match(/^\d+\s+\d+\s+0\s+.*sleep 3600/gm)).toHaveLength(2);
+    const missing = cli(['top', '-p', 'cmds', 'nope']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nope/);
+  });
+
+  test('images lists each service image from the local store with its size', () => {
+    const out = cli(['images', '-p', 'cmds', '--format', 'json']);
+    expect(out.stderr).toBe('');
+    const rows = JSON.parse(out.stdout) as Array<{
+      service: string;
+      image: string;
+      digest?: string;
+      size?: number;
+    }>;
+    expect(rows.map((r) => r.service)).toEqual(['other', 'sleeper']);
+    for (const r of rows) {
+      expect(r.digest).toMatch(/^sha256:/);
+      expect(r.size).toBeGreaterThan(0);
+    }
+    expect(cli(['images', '-p', 'cmds']).stdout).toMatch(/^sleeper\s+\S*busybox:latest\s+[0-9a-f]{12}\s+\d/m);
+  });
+
+  test('stop scales to 0 and remembers the replica counts; start restores them', async () => {
+    const file = path.join(dataDir, 'cli', 'stopped', 'cmds.json');
+    const stop = cli(['stop', '-p', 'cmds', 'sleeper']);
+    expect(stop.stderr).toBe('');
+    expect(stop.stdout).toMatch(/stopped sleeper \(was 2 replicas\)/);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ sleeper: 2 });
+    await waitRunning('sleeper', 0);
+    expect(running('other')).toBe(1);
+    expect(cli(['stop', '-p', 'cmds', 'sleeper']).stdout).toMatch(/already stopped/);
+    const start = cli(['start', '-p', 'cmds']);
+    expect(start.stderr).toBe('');
+    expect(start.stdout).toMatch(/started sleeper \(2 replicas\)/);
+    expect(fs.existsSync(file)).toBe(false);
+    await waitRunning('sleeper', 2);
+    expect(cli(['stop', '-p', 'cmds', 'ghost']).status).toBe(1);
+  });
+
+  test('push sends the stack images to their registry and pull brings them into an empty store', async () => {
+    registry = await startRegistry();
+    const ref = `${registry.host}/test/busybox:1`;
+    const file = path.join(dataDir, 'push.yml');
+    fs.writeFileSync(file, `name: pushed\nservices:\n  a:\n    image: ${ref}\n  b:\n    image: ${ref}\n`);
+    const store = new ImageStore({ root: imageRoot });
+    await store.tag(ref, (await store.get(BUSYBOX_REFERENCE))!.digest);
+    const regEnv = { TSSTACK_INSECURE_REGISTRIES: registry.host };
+    const push = cli(['push', '-f', file], regEnv);
+    expect(push.stderr).toBe('');
+    expect(push.status).toBe(0);
+    expect(push.stdout).toMatch(new RegExp(`^pushed ${ref} sha256:[0-9a-f]{64} \\(a, b\\)$`, 'm'));
+    const emptyRoot = path.join(dataDir, 'images-pulled');
+    const pull = cli(['pull', '-f', file], { ...regEnv, TSSTACK_IMAGE_ROOT: emptyRoot });
+    expect(pull.stderr).toBe('');
+    expect(pull.status).toBe(0);
+    expect(pull.stdout).toMatch(/^pulled .*test\/busybox:1 sha256:/m);
+    const got = await new ImageStore({ root: emptyRoot }).get(ref);
+    expect(got?.digest).toBe((await store.get(BUSYBOX_REFERENCE))!.digest);
+    const bad = cli(['pull', '-f', file], { TSSTACK_IMAGE_ROOT: emptyRoot }); // no insecure flag: https fails
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/pull .* failed/);
+  });
+});
