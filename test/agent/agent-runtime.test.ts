@@ -8,7 +8,8 @@ import { TaskState, type AgentMessage, type AssignmentSet, type Task } from '@ts
 import { ImageStore } from '@tsstack/image';
 import { ContainerRuntime } from '@tsstack/runtime';
 import { cleanupAgent, runtimeStateRoot, startAgent } from '@tsstack/node-agent';
-import { assignedTask, busyboxImage, BUSYBOX_REFERENCE, requireRoot, serviceSpec } from '@tsstack/testkit';
+import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+import { assignedTask, serviceSpec } from '../fixtures/service-spec';
 import { fakeController, JOIN, type FakeController } from './fake-controller';
 
 function set(version: number, tasks: Task[], secrets: AssignmentSet['secrets'] = {}): AssignmentSet {

@@ -5,7 +5,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TaskState, type Task, type ServiceSpec } from '@tsstack/model';
-import { requireRoot, busyboxImage, BUSYBOX_REFERENCE, assignedTask, serviceSpec } from '@tsstack/testkit';
+import { requireRoot, busyboxImage, BUSYBOX_REFERENCE } from '@tsstack/testkit';
+import { assignedTask, serviceSpec } from '../fixtures/service-spec';
 import { ImageStore } from '@tsstack/image';
 import { startAgent, cleanupAgent, AgentJoinError, writeSecret } from '@tsstack/node-agent';
 
