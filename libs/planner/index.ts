@@ -28,4 +28,4 @@ export {
 } from './src/task-rules';
 export { nodeLiveness } from './src/node-liveness';
 export type { NodeStatusChange } from './src/node-liveness';
-export { assignmentTasks, forceHash } from './src/assignments';
+export { assignmentTasks, forceHash, isDraining } from './src/assignments';

@@ -287,4 +287,44 @@ describe('controller with fake agents (embedded redis-server)', () => {
       agents.some((g) => g.set.networks.find((n) => n.id === 'ov_mesh')?.endpoints.length === 2),
     );
   });
+
+  it('a removed task is shown not serving on every node before its own agent is told to stop it (drain)', async () => {
+    const mesh = { name: 'mesh', driver: 'overlay', internal: false, attachable: false, external: false, ipam: [], labels: {}, driverOpts: {} }; // prettier-ignore
+    const deploy = (replicas: number) =>
+      c.api('PUT', '/v1/stacks/dr', {
+        stack: {
+          services: { web: { image: 'web', deploy: { replicas }, networks: { mesh: { aliases: [] } } } },
+          networks: { mesh: { ...mesh, ipam: [{ subnet: '10.251.0.0/24' }] } },
+        },
+      });
+    expect((await deploy(2)).status).toBe(200);
+    await waitFor('2 running', async () => (await running('dr')).length === 2);
+    const before = new Set((await running('dr')).map((t) => t.task));
+    const notServingAt = new Map<string, number>();
+    let stopSentAt = 0;
+    let victim = '';
+    const poll = setInterval(() => {
+      for (const a of agents) {
+        const ep = a.set.networks.find((n) => n.id === 'dr_mesh')?.endpoints ?? [];
+        for (const e of ep)
+          if (!e.serving && !notServingAt.has(a.nodeId)) notServingAt.set(a.nodeId, Date.now());
+        const mine = a.set.tasks.find((t) => t.stack === 'dr' && t.desiredState > 512);
+        if (mine && !stopSentAt) [stopSentAt, victim] = [Date.now(), mine.id];
+      }
+    }, 10);
+    try {
+      await c.api('POST', '/v1/services/dr/web/scale', { replicas: 1 });
+      await waitFor('the stop reached the agent', async () => stopSentAt > 0);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(before.has(victim)).toBe(true);
+    const withNet = agents.filter((a) => a.set.networks.some((n) => n.id === 'dr_mesh'));
+    expect(withNet.length).toBeGreaterThan(0);
+    for (const a of withNet) {
+      const at = notServingAt.get(a.nodeId);
+      expect(at).toBeDefined();
+      expect(stopSentAt - at!).toBeGreaterThanOrEqual(700); // default drain 1 s, 10 ms polling
+    }
+  });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type Redis from 'ioredis';
 import { ConflictError, TaskState, UnavailableError, type StackSpec, type Task } from '@tsstack/model';
 import { requireCommand } from '@tsstack/testkit';
+import { taskRow } from '../../apps/controller/src/domain/service-ops.service';
 import {
   FenceLostError,
   StateStore,
@@ -102,6 +103,24 @@ describe('libs/store against a real redis-server', () => {
     expect(evs.map((e) => e.type)).toEqual(['task.created', 'task.state']);
     expect(evs[1]).toMatchObject({ from: 'assigned', to: 'running', task: 't1', node: 'n1' });
     expect(evs[0]!.id < evs[1]!.id).toBe(true);
+  });
+
+  it('a failed report without startedAt keeps the one the running report gave (TaskRow.startedAt)', async () => {
+    await store.apply({ tasks: [task('ts1', 'n1')] });
+    const started = 1_763_900_000_123;
+    const base = { message: 'x', health: 'none' as const, timestamp: 2 };
+    await store.reportStatuses([
+      { taskId: 'ts1', nodeId: 'n1', status: { ...base, state: TaskState.Running, startedAt: started, containerId: 'c9' } }, // prettier-ignore
+      { taskId: 'ts1', nodeId: 'n1', status: { ...base, state: TaskState.Failed, error: 'boom', finishedAt: started + 5 } }, // prettier-ignore
+    ]);
+    const t = (await store.getTask('ts1'))!;
+    expect(t.status).toMatchObject({
+      state: TaskState.Failed,
+      startedAt: started,
+      containerId: 'c9',
+      error: 'boom',
+    });
+    expect(taskRow(t).startedAt).toBe(new Date(started).toISOString());
   });
 
   it('resumes the event stream from an id with no gap and no duplicate, capped', async () => {

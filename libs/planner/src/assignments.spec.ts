@@ -32,6 +32,15 @@ describe('assignmentTasks', () => {
     expect(assignmentTasks([task], 'n1', now, 30_000).length === 1).toBe(listed);
   });
 
+  it('a task told to stop stays desired running for its own agent while its endpoint drains', () => {
+    const stopping = t('a', { desiredState: TaskState.Shutdown, updatedAt: 5_000 });
+    expect(assignmentTasks([stopping], 'n1', 5_500, 30_000, 1_000)[0]!.desiredState).toBe(TaskState.Running);
+    expect(assignmentTasks([stopping], 'n1', 6_000, 30_000, 1_000)[0]!.desiredState).toBe(TaskState.Shutdown);
+    // Never ran: nothing to drain.
+    const assigned = t('b', { desiredState: TaskState.Remove, updatedAt: 5_000 }, TaskState.Assigned);
+    expect(assignmentTasks([assigned], 'n1', 5_500, 30_000, 1_000)[0]!.desiredState).toBe(TaskState.Remove);
+  });
+
   it('force hash changes with the counter only', () => {
     expect(forceHash('h', 0)).toBe('h');
     expect(forceHash('h', 2)).not.toBe(forceHash('h', 1));

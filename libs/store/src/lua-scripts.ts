@@ -56,6 +56,7 @@ return {0}
  * 0 applied | -1 no such task | -3 task not on this node | -4 older than what is stored.
  * reports: [{id, n, s, st, h}] (s = status JSON, st = state number, h = health), applied in order.
  * Appends task.state (state moved) or task.health (health moved) events; one notify for the batch.
+ * startedAt and containerId of an earlier report survive a later report that lacks them.
  */
 export const STATUS_LUA = `
 local pre = ARGV[1]
@@ -72,6 +73,19 @@ for i, r in ipairs(reports) do
     local cur = tonumber(f[2] or '-1')
     if r.st < cur then out[i] = -4
     else
+      -- A later report without startedAt/containerId (a task that failed right after starting) keeps the
+      -- ones an earlier report of the same task gave.
+      local incoming = cjson.decode(r.s)
+      if incoming.startedAt == nil or incoming.containerId == nil then
+        local old = redis.call('HGET', k, 's')
+        if old then
+          local prev = cjson.decode(old)
+          local kept = false
+          if incoming.startedAt == nil and prev.startedAt ~= nil then incoming.startedAt = prev.startedAt; kept = true end
+          if incoming.containerId == nil and prev.containerId ~= nil then incoming.containerId = prev.containerId; kept = true end
+          if kept then r.s = cjson.encode(incoming) end
+        end
+      end
       redis.call('HSET', k, 's', r.s, 'st', r.st, 'h', r.h)
       out[i] = 0
       local ev = nil

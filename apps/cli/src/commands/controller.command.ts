@@ -3,11 +3,55 @@ import type { Command } from 'commander';
 import { dataDir } from '../client/context';
 import { CliError } from '../client/cli-errors';
 
-type StartController = (opts: {
+export interface ControllerStartOptions {
   listen: string;
   redisUrl?: string;
   dataDir: string;
-}) => Promise<{ url: string; close(): Promise<void> }>;
+  heartbeatMs?: number;
+  nodeDownAfterMisses?: number;
+  leaseMs?: number;
+}
+
+type StartController = (opts: ControllerStartOptions) => Promise<{ url: string; close(): Promise<void> }>;
+
+export interface ControllerFlags {
+  listen: string;
+  redis?: string;
+  dataDir?: string;
+  heartbeatMs?: string;
+  nodeDownAfter?: string;
+  leaseMs?: string;
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError(
+      'BAD_FLAG',
+      `tsstack controller: ${flag} must be a positive whole number, got "${v}"`,
+      2,
+    );
+  return n;
+}
+
+/** The startController options of the command line flags (validated). */
+export function controllerOptions(
+  o: ControllerFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ControllerStartOptions {
+  const heartbeatMs = positiveInt('--heartbeat-ms', o.heartbeatMs);
+  const nodeDownAfterMisses = positiveInt('--node-down-after', o.nodeDownAfter);
+  const leaseMs = positiveInt('--lease-ms', o.leaseMs);
+  return {
+    listen: o.listen,
+    dataDir: o.dataDir ?? dataDir(env),
+    ...(o.redis ? { redisUrl: o.redis } : {}),
+    ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
+    ...(nodeDownAfterMisses !== undefined ? { nodeDownAfterMisses } : {}),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+  };
+}
 
 /** The controller app is loaded at run time so the CLI still works while it has not landed. */
 export async function loadStartController(): Promise<StartController> {
@@ -29,13 +73,16 @@ export function register(program: Command): void {
     .option('--listen <addr>', 'address to listen on', '127.0.0.1:7700')
     .option('--redis <url>', 'redis URL (default: start and own a local redis-server under the data dir)')
     .option('--data-dir <dir>', 'data directory (default: $TSSTACK_DATA_DIR or /var/lib/tsstack)')
-    .action(async (o: { listen: string; redis?: string; dataDir?: string }) => {
+    .option('--heartbeat-ms <ms>', 'interval agents send heartbeats at (default 2000)')
+    .option('--node-down-after <n>', 'missed heartbeats before a node is down and its tasks move (default 3)')
+    .option(
+      '--lease-ms <ms>',
+      'leader lease; a crashed leader is replaced after about this long (default 3000)',
+    )
+    .action(async (o: ControllerFlags) => {
+      const opts = controllerOptions(o);
       const start = await loadStartController();
-      const ctl = await start({
-        listen: o.listen,
-        dataDir: o.dataDir ?? dataDir(process.env),
-        ...(o.redis ? { redisUrl: o.redis } : {}),
-      });
+      const ctl = await start(opts);
       process.stdout.write(`tsstack controller listening on ${ctl.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void ctl.close().then(resolve, resolve);

@@ -8,6 +8,7 @@ import {
   type ServiceUpdateRequest,
   type TaskRow,
 } from '@tsstack/model';
+import { isCurrent } from '@tsstack/planner';
 import { RUNTIME, SERVICES, type ControllerRuntime } from './deps';
 import type { ServiceOps } from '../domain/service-ops.service';
 import type { HttpReq, HttpRes } from './http-types';
@@ -95,7 +96,12 @@ export class ServicesController {
     await this.services.inspect(stack, service); // 404 when unknown
     const op = (req.url ?? '').split('?')[0]!.endsWith('/top') ? 'top' : 'stats';
     const tasks = (await this.rt.store.listTasks()).filter(
-      (t) => t.stack === stack && t.service === service && t.nodeId && t.status.state === TaskState.Running,
+      (t) =>
+        t.stack === stack &&
+        t.service === service &&
+        t.nodeId &&
+        isCurrent(t) && // as `ps`: not the tasks being stopped (draining)
+        t.status.state === TaskState.Running,
     );
     return Promise.all(
       tasks.map(

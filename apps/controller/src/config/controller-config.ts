@@ -25,6 +25,11 @@ export interface ControllerOptions {
   stoppingGraceMs?: number;
   /** An events client with more than this many bytes unsent is cut off (default 8 MiB). */
   eventsSlowClientBytes?: number;
+  /**
+   * A running task told to stop is first shown `serving: false` to every node, and its own agent is told to
+   * stop it only this long after (default 1000 ms; 0 = no drain).
+   */
+  endpointDrainMs?: number;
 }
 
 export interface ControllerConfig {
@@ -40,6 +45,7 @@ export interface ControllerConfig {
   /** A stopping task is dropped from its node's assignments after this long without a final report. */
   dropStoppingAfterMs: number;
   eventsSlowClientBytes: number;
+  endpointDrainMs: number;
 }
 
 class ConfigError extends TsstackError {
@@ -72,5 +78,6 @@ export function parseConfig(o: ControllerOptions): ControllerConfig {
     logLevel: o.logLevel ?? process.env.TSSTACK_LOG_LEVEL ?? 'info',
     dropStoppingAfterMs: positive('stoppingGraceMs', o.stoppingGraceMs, 30_000),
     eventsSlowClientBytes: positive('eventsSlowClientBytes', o.eventsSlowClientBytes, 8 * 2 ** 20),
+    endpointDrainMs: o.endpointDrainMs === 0 ? 0 : positive('endpointDrainMs', o.endpointDrainMs, 1000),
   };
 }

@@ -399,7 +399,13 @@ export class AgentDispatcher implements SnapshotConsumer {
   }
 
   private push(s: Session, snap: Snapshot): void {
-    const tasks = assignmentTasks(snap.tasks, s.nodeId, snap.now, this.cfg.dropStoppingAfterMs);
+    const tasks = assignmentTasks(
+      snap.tasks,
+      s.nodeId,
+      snap.now,
+      this.cfg.dropStoppingAfterMs,
+      this.cfg.endpointDrainMs,
+    );
     const extras = this.extras(tasks, snap.stacks);
     const networks = this.networks(tasks, snap);
     const extrasJson = JSON.stringify(extras);

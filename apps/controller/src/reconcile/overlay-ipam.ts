@@ -119,7 +119,10 @@ export class OverlayIpam {
     const endpoints: NetworkAssignment['endpoints'] = [];
     for (const t of tasks) {
       const att = t.networks.find((n) => n.network === id && n.address);
-      if (!att || !t.nodeId || !isCurrent(t) || t.status.state > TaskState.Running) continue;
+      // A task told to stop stays listed, not serving, until it has stopped: every node drops it from DNS,
+      // VIPs and the routing mesh before its agent stops it (see the drain in assignmentTasks).
+      if (!att || !t.nodeId || t.status.state > TaskState.Running) continue;
+      if (!isCurrent(t) && t.status.state !== TaskState.Running) continue;
       endpoints.push({
         taskId: t.id,
         taskName: `${t.stack}_${t.service}.${t.slot ?? t.nodeId}`,
@@ -129,7 +132,7 @@ export class OverlayIpam {
         mac: macForAddress(att.address),
         nodeId: t.nodeId,
         nodeAddress: nodes.get(t.nodeId)?.address ?? '',
-        serving: isHealthyRunning(t),
+        serving: isCurrent(t) && isHealthyRunning(t),
       });
     }
     endpoints.sort((a, b) => a.taskId.localeCompare(b.taskId));
