@@ -53,13 +53,14 @@ describe('cli commands against the embedded control plane: stats, top, images, s
       timeout: timeoutMs,
       cwd: ROOT,
     });
+  // ps names a task's service stack_service.
   const running = (service: string): number =>
     (
       JSON.parse(cli(['ps', '-p', 'cmds', '--format', 'json']).stdout) as Array<{
         service: string;
         state: string;
       }>
-    ).filter((t) => t.service === service && t.state === 'running').length;
+    ).filter((t) => t.service === `cmds_${service}` && t.state === 'running').length;
   const waitRunning = async (service: string, n: number): Promise<void> => {
     const until = Date.now() + 60_000;
     while (running(service) !== n) {
