@@ -190,6 +190,9 @@ int ts_shim_exec(int argc, char **argv) {
   ts_spec spec;
   if (ts_spec_load(config, &spec, &err) < 0) return fail(&err);
   apply_user(&spec, o.user);
+  if (join_container(o.state_dir, &err) < 0) return fail(&err);
+  /* The terminal comes from the container's own devpts (we are in its mount namespace now), so the process
+   * sees its /dev/pts/N. */
   int master = -1, slave = -1;
   if (o.tty) {
     master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -200,7 +203,6 @@ int ts_shim_exec(int argc, char **argv) {
     struct winsize ws;
     if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
   }
-  if (join_container(o.state_dir, &err) < 0) return fail(&err);
   pid_t child = fork();
   if (child < 0) return fail(&(ts_error){.errnum = errno, .step = "exec", .message = "fork"});
   if (child == 0) run_child(&spec, &o, slave);

@@ -101,6 +101,73 @@ describe('container lifecycle', () => {
     expect(fs.existsSync(path.join(kit.root, 'nocg', 'nocg'))).toBe(false);
   });
 
+  test('memory reservation and swap land in the cgroup; an io weight the kernel cannot take is discarded', async () => {
+    await kit.runtime.run(
+      kit.spec('memres', ['sleep', '30'], {
+        resources: {
+          memoryBytes: 64 << 20,
+          memoryReservationBytes: 32 << 20,
+          memorySwapBytes: 128 << 20,
+          ioWeight: 500,
+        },
+      }),
+    );
+    expect(cgroupFile(kit, 'memres', ['memory', 'memory.soft_limit_in_bytes'], 'memory.low')).toBe(
+      String(32 << 20),
+    );
+    expect(cgroupFile(kit, 'memres', ['memory', 'memory.memsw.limit_in_bytes'], 'memory.swap.max')).toBe(
+      String(fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? 64 << 20 : 128 << 20),
+    );
+    const weights = ['blkio.weight', 'blkio.bfq.weight', 'io.weight']
+      .map((f) =>
+        kit
+          .cgroupDirs('memres')
+          .map((d) => path.join(d.replace('/memory/', '/blkio/'), f))
+          .find((p) => fs.existsSync(p)),
+      )
+      .filter(Boolean) as string[];
+    for (const w of weights) expect(fs.readFileSync(w, 'utf8')).toMatch(/500|default 500/);
+    expect((await kit.runtime.inspect('memres')).status).toBe('running');
+    await kit.runtime.remove('memres', { force: true });
+  });
+
+  test('privileged lifts capabilities, seccomp, no_new_privs and masks', async () => {
+    const r = await kit.runToEnd(
+      kit.spec('priv', ['sh', '-c', 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; grep " /sys " /proc/self/mountinfo | cut -d" " -f6; wc -c < /proc/timer_list'], { privileged: true }), // prettier-ignore
+    );
+    // Every capability this host lets us hold (our own bounding set), as Docker's privileged gives its own.
+    const bounding = /^CapBnd:\s+([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    expect(r.lines[0]).toBe(`CapEff:\t${bounding}`);
+    expect(r.lines.slice(1, 4)).toEqual(['NoNewPrivs:\t0', 'Seccomp:\t0', expect.stringMatching(/^rw,/)]);
+    expect(Number(r.lines[4])).toBeGreaterThan(0);
+  });
+
+  test('bind mount propagation is the one asked for', async () => {
+    const host = fs.mkdtempSync(path.join(kit.root, 'prop-'));
+    const r = await kit.runToEnd(
+      kit.spec(
+        'prop',
+        ['sh', '-c', 'grep " /shared " /proc/self/mountinfo; grep " /private " /proc/self/mountinfo'],
+        {
+          mounts: [
+            { type: 'bind', source: host, target: '/shared', propagation: 'rshared' },
+            { type: 'bind', source: host, target: '/private', propagation: 'rprivate' },
+          ],
+        },
+      ),
+    );
+    expect(r.lines[0]).toMatch(/ shared:\d+/);
+    expect(r.lines[1]).not.toMatch(/ shared:\d+/);
+  });
+
+  test('exec with a terminal gets a pty', async () => {
+    await kit.runtime.run(kit.spec('ttyexec', ['sleep', '30']));
+    const r = await kit.runtime.execCollect('ttyexec', { args: ['tty'], tty: true });
+    expect(r.stdout.trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(r.exitCode).toBe(0);
+    await kit.runtime.remove('ttyexec', { force: true });
+  });
+
   test('pids limit 0 and -1 both mean unlimited (pids.max = max)', async () => {
     for (const [id, pidsLimit] of [
       ['pids0', 0],

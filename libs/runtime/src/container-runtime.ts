@@ -17,6 +17,7 @@ import {
 import { readLog } from './log-reader';
 import { coreBinding, runtimeCliPath } from './native';
 import { buildOciConfig, checkContainerSpec, type HostDevice } from './oci-config';
+import { ALL_CAPABILITIES } from './security-defaults';
 import type {
   ContainerInfo,
   ContainerSpec,
@@ -117,6 +118,13 @@ function hostDevice(d: { source: string; target: string; permissions: string }, 
   };
 }
 
+/** The capabilities in this process's bounding set: what a privileged container can be given here. */
+function boundingCapabilities(): string[] {
+  const m = /^CapBnd:\s+([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  const mask = BigInt(`0x${m?.[1] ?? '0'}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
 function checkHostPaths(spec: ContainerSpec): void {
   const dirs =
     'path' in spec.rootfs
@@ -164,6 +172,7 @@ export class ContainerRuntime {
       logPath,
       cgroupVersion: detectCgroupVersion(),
       cgroupsPath: `${this.cgroupParent}/${spec.id}`,
+      availableCapabilities: spec.privileged ? boundingCapabilities() : undefined,
     });
     fs.mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
     fs.mkdirSync(dir, { mode: 0o700 });

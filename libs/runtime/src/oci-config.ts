@@ -32,6 +32,8 @@ export interface OciContext {
   rootPath: string;
   logPath: string;
   devices: HostDevice[];
+  /** Capabilities this host lets us give (our bounding set); `privileged` gets all of them. Default: all. */
+  availableCapabilities?: readonly string[];
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -68,8 +70,11 @@ export function capName(cap: string): string {
   return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
 }
 
-export function effectiveCapabilities(spec: ContainerSpec): string[] {
-  if (spec.privileged) return [...ALL_CAPABILITIES];
+export function effectiveCapabilities(
+  spec: ContainerSpec,
+  available: readonly string[] = ALL_CAPABILITIES,
+): string[] {
+  if (spec.privileged) return ALL_CAPABILITIES.filter((c) => available.includes(c));
   const add = (spec.capAdd ?? []).map(capName);
   const drop = (spec.capDrop ?? []).map(capName);
   const base = drop.includes('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c));
@@ -169,7 +174,7 @@ function resources(spec: ContainerSpec, ctx: OciContext): object {
 
 export function buildOciConfig(spec: ContainerSpec, ctx: OciContext): Record<string, unknown> {
   checkContainerSpec(spec);
-  const caps = effectiveCapabilities(spec);
+  const caps = effectiveCapabilities(spec, ctx.availableCapabilities);
   const rootUser = ctx.user.uid === 0;
   const annotations: Record<string, string> = {
     'io.tsstack.log.path': ctx.logPath,

@@ -142,9 +142,12 @@ static int apply_v1(const ts_cgroup *cg, const ts_resources *r, ts_error *err) {
   if (pids && r->pids_limit == 0 && write_file(pids, "pids.max", "max", err) < 0) return -1;
   if (pids && r->pids_limit > 0 && write_i64(pids, "pids.max", r->pids_limit, err) < 0) return -1;
   if (blkio && r->blkio_weight > 0) {
+    /* Kernels without CFQ or BFQ have no weight file: the weight is discarded, as Docker does. */
     char probe[32];
-    const char *file = read_file(blkio, "blkio.weight", probe, sizeof probe) == 0 ? "blkio.weight" : "blkio.bfq.weight";
-    if (write_i64(blkio, file, r->blkio_weight, err) < 0) return -1;
+    const char *file = read_file(blkio, "blkio.weight", probe, sizeof probe) == 0       ? "blkio.weight"
+                       : read_file(blkio, "blkio.bfq.weight", probe, sizeof probe) == 0 ? "blkio.bfq.weight"
+                                                                                        : NULL;
+    if (file && write_i64(blkio, file, r->blkio_weight, err) < 0) return -1;
   }
   for (size_t i = 0; devices && i < r->ndevice_rules; i++) {
     const ts_device_rule *d = &r->device_rules[i];
