@@ -10,6 +10,10 @@ import * as path from 'node:path';
 import { ImageStore } from '@tsstack/image';
 import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
 import { startRegistry, type Registry } from '../image/registry-harness';
+import type { ServiceSummary, StackSpec } from '@tsstack/model';
+import { statsRows } from '../../apps/cli/src/commands/stats.command';
+import { planStop } from '../../apps/cli/src/commands/stop-start.command';
+import { stackImages } from '../../apps/cli/src/commands/pull-push.command';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'tsstack.js');
@@ -37,8 +41,8 @@ services:
 `;
 
 describe('cli commands against the embedded control plane: stats, top, images, stop/start, pull/push', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-cmds-'));
-  const imageRoot = path.join(dataDir, 'images');
+  let dataDir = '';
+  let imageRoot = '';
   let env: NodeJS.ProcessEnv;
   let registry: Registry | undefined;
 
@@ -71,6 +75,8 @@ describe('cli commands against the embedded control plane: stats, top, images, s
 
   beforeAll(async () => {
     requireRoot();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-cmds-'));
+    imageRoot = path.join(dataDir, 'images');
     env = {
       ...process.env,
       TSSTACK_DATA_DIR: dataDir,
@@ -87,6 +93,7 @@ describe('cli commands against the embedded control plane: stats, top, images, s
   });
 
   afterAll(async () => {
+    if (!dataDir) return;
     cli(['down', '-p', 'cmds']);
     cli(['system', 'stop']);
     cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
@@ -193,5 +200,53 @@ describe('cli commands against the embedded control plane: stats, top, images, s
     const bad = cli(['pull', '-f', file], { TSSTACK_IMAGE_ROOT: emptyRoot }); // no insecure flag: https fails
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/pull .* failed/);
+  });
+});
+
+describe('cli commands: the pure parts', () => {
+  test('statsRows: cpu % from two readings (100 % = one core), errors and first-seen tasks', () => {
+    const r = (cpu: number, at: number) => ({ cpuUsageNs: cpu, memoryUsageBytes: 10, pids: 1, readAt: at });
+    const rows = statsRows(
+      'web',
+      [{ task: 'a', node: 'n', slot: 1, data: r(0, 1000) }],
+      [
+        { task: 'a', node: 'n', slot: 1, data: r(500_000_000, 2000) },
+        { task: 'b', node: 'n', slot: 2, data: r(5, 2000) },
+        { task: 'c', node: 'n', error: 'no answer' },
+      ],
+    );
+    expect(rows).toEqual([
+      { service: 'web', task: 'a', slot: 1, cpuPercent: 50, memoryUsageBytes: 10, pids: 1 },
+      { service: 'web', task: 'b', slot: 2, memoryUsageBytes: 10, pids: 1 },
+      { service: 'web', task: 'c', error: 'no answer' },
+    ]);
+  });
+
+  test('planStop: replicated services stop with their counts; global refused; stopped skipped; unknown named', () => {
+    const svc = (service: string, mode: ServiceSummary['mode'], replicas: number) =>
+      ({ stack: 's', service, mode, replicas, running: replicas, image: 'i', version: 1 }) as ServiceSummary;
+    const all = [
+      svc('a', 'replicated', 3),
+      svc('b', 'global', 1),
+      svc('c', 'replicated', 0),
+      svc('d', 'replicated', 2),
+    ];
+    expect(planStop(all, [], { d: 2 })).toEqual({
+      stop: { a: 3 },
+      skipped: ['c', 'd'],
+      refused: ['b'],
+      unknown: [],
+    });
+    expect(planStop(all, ['a', 'x'], {}).unknown).toEqual(['x']);
+  });
+
+  test('stackImages: each image once with its services; an unknown service is a usage error', () => {
+    const spec = { name: 's', services: { b: { image: 'x:1' }, a: { image: 'x:1' }, c: { image: 'y:2' } } };
+    expect(stackImages(spec as unknown as StackSpec)).toEqual([
+      { image: 'x:1', services: ['a', 'b'] },
+      { image: 'y:2', services: ['c'] },
+    ]);
+    expect(stackImages(spec as unknown as StackSpec, ['c'])).toEqual([{ image: 'y:2', services: ['c'] }]);
+    expect(() => stackImages(spec as unknown as StackSpec, ['z'])).toThrow(/no service z/);
   });
 });
