@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, Parser, parseDocument } from 'yaml';
 import { loadStack } from '@tsstack/spec';
 
 const SERVICES = Number(process.env.SERVICES ?? 1000);
@@ -126,6 +126,14 @@ async function main(): Promise<void> {
       parseTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     const yamlMs = median(parseTimes);
+    // Of which the yaml library's CST parser (lexer included), before its composer builds the Document.
+    const cstTimes: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = process.hrtime.bigint();
+      for (const token of new Parser().parse(text)) void token;
+      cstTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    const cstMs = median(cstTimes);
     const typicalFile = path.join(dir, 'typical.yaml');
     fs.writeFileSync(typicalFile, generateTypicalStack(SERVICES));
     const typical = median((await timeLoad(typicalFile, dir, env, ROUNDS + 1)).times.slice(1));
@@ -155,6 +163,7 @@ async function main(): Promise<void> {
     console.log(
       `  of which yaml parseDocument alone  ${yamlMs.toFixed(1).padStart(8)}  (the yaml library's floor)`,
     );
+    console.log(`    of which its CST parser + lexer  ${cstMs.toFixed(1).padStart(8)}`);
     console.log(
       `${`typical stack (${(typicalBytes / 1024).toFixed(0)} KiB), median`.padEnd(36)} ${typical.toFixed(1).padStart(8)}`,
     );
@@ -167,6 +176,7 @@ async function main(): Promise<void> {
         ms: Math.round(ours),
         firstMs: Math.round(first),
         yamlParseMs: Math.round(yamlMs),
+        yamlCstMs: Math.round(cstMs),
         yamlBytes: bytes,
         typicalMs: Math.round(typical),
         typicalBytes,
