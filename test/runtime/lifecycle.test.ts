@@ -160,6 +160,19 @@ describe('container lifecycle', () => {
     expect(r.lines[1]).not.toMatch(/ shared:\d+/);
   });
 
+  test('hostPid shares the host PID namespace (Compose pid: host); host network shares its interfaces', async () => {
+    const r = await kit.runToEnd(
+      kit.spec('hostpid', ['sh', '-c', 'ls /proc | grep -cE "^[0-9]+$"; cat /proc/net/dev | grep -c :'], { hostPid: true, network: { mode: 'host' } }), // prettier-ignore
+    );
+    const hostProcs = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).length;
+    expect(Number(r.lines[0])).toBeGreaterThan(Math.min(20, hostProcs / 2));
+    const hostIfs = fs
+      .readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(':')).length;
+    expect(Number(r.lines[1])).toBe(hostIfs);
+  });
+
   test('exec with a terminal gets a pty', async () => {
     await kit.runtime.run(kit.spec('ttyexec', ['sleep', '30']));
     const r = await kit.runtime.execCollect('ttyexec', { args: ['tty'], tty: true });

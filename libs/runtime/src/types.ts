@@ -80,6 +80,8 @@ export interface ContainerSpec {
   deviceCgroupRules?: string[];
   /** A minimal init as PID 1: reaps zombies, forwards signals. */
   init?: boolean;
+  /** Compose `pid: host`: no PID namespace of its own. */
+  hostPid?: boolean;
   userns?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
   labels?: Record<string, string>;
   log?: { maxSizeBytes?: number; maxFile?: number };

@@ -15,7 +15,10 @@ export function progressFromTasks(
       const desired = wanted[service]!;
       const names = new Set([service, `${stack}_${service}`]);
       const mine = tasks.filter((t) => names.has(t.service) && t.desiredState === 'running');
-      const running = mine.filter((t) => t.state === 'running').length;
+      // A health-checked task is ready once healthy, not when it merely runs (health 'starting').
+      const running = mine.filter(
+        (t) => t.state === 'running' && t.health !== 'starting' && t.health !== 'unhealthy',
+      ).length;
       const failed = mine.find((t) => t.state === 'failed' || t.state === 'rejected');
       if (failed && running < desired) {
         return { service, phase: 'failed', message: failed.error ?? `task ${failed.task} ${failed.state}` };

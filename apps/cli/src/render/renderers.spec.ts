@@ -145,6 +145,13 @@ describe('progressFromTasks', () => {
     ]);
     expect(p).toEqual([{ service: 'web', phase: 'failed', message: 'exec: no such file' }]);
   });
+  it('a health-checked task counts once healthy, not while its health is starting', () => {
+    const p = progressFromTasks({ web: 2 }, [
+      t('web', 'running', { health: 'healthy' }),
+      t('web', 'running', { health: 'starting' }),
+    ]);
+    expect(p).toEqual([{ service: 'web', phase: 'starting', ready: 1, desired: 2 }]);
+  });
   it('matches task rows named <stack>_<service>, as the controller lists them', () => {
     const p = progressFromTasks({ web: 2 }, [t('hello_web', 'running'), t('hello_web', 'running')], 'hello');
     expect(p).toEqual([{ service: 'web', phase: 'running', ready: 2, desired: 2 }]);

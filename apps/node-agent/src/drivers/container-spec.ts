@@ -97,6 +97,7 @@ export function buildContainerSpec(
     devices: s.devices,
     deviceCgroupRules: s.deviceCgroupRules,
     init: s.init,
+    hostPid: s.pidMode === 'host',
     labels: {
       [TASK_ID_LABEL]: task.id,
       'io.tsstack.stack': task.stack,

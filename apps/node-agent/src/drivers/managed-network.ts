@@ -25,10 +25,23 @@ export function managedNetwork(
   });
   ready.catch(() => undefined);
   let opened: NetworkManager | undefined;
+  let myNodeId: string | undefined;
+  // A local task serves when the controller lets it (it drains tasks it is about to stop) and its own health
+  // check passes (the agent knows first); both are tracked and the conjunction applied.
+  const controllerServing = new Map<string, boolean>();
+  const healthServing = new Map<string, boolean>();
+  const applied = new Map<string, boolean>();
+  const applyServing = async (net: NetworkManager, taskId: string): Promise<void> => {
+    const want = (controllerServing.get(taskId) ?? true) && (healthServing.get(taskId) ?? true);
+    if (applied.get(taskId) === want) return;
+    applied.set(taskId, want);
+    await net.setServing(taskId, want);
+  };
 
   return {
     async open(nodeId, nodeAddress) {
       if (opened) return;
+      myNodeId = nodeId;
       try {
         opened = await NetworkManager.open({ stateDir, nodeId, nodeAddress, netnsDir });
         resolveManager(opened);
@@ -40,7 +53,12 @@ export function managedNetwork(
 
     async sync(set: AssignmentSet) {
       const net = await ready;
-      for (const a of set.networks) await net.applyAssignment(a);
+      for (const a of set.networks) {
+        await net.applyAssignment(a);
+        for (const ep of a.endpoints)
+          if (ep.nodeId === myNodeId) controllerServing.set(ep.taskId, ep.serving);
+      }
+      for (const taskId of controllerServing.keys()) if (applied.has(taskId)) await applyServing(net, taskId);
       await net.setIngress(set.ingress);
       const wanted = new Set(set.networks.map((n) => n.id));
       // A network whose last task is still being removed goes on a later set, once it is detached.
@@ -54,6 +72,8 @@ export function managedNetwork(
     async attach(task: Task) {
       const net = await ready;
       const netnsPath = await net.createTaskNetns(task.id);
+      healthServing.set(task.id, !task.spec.healthcheck);
+      applied.set(task.id, !task.spec.healthcheck && (controllerServing.get(task.id) ?? true));
       let resolvConfPath: string | undefined;
       for (const n of task.networks) {
         const r = await net.attachTask({
@@ -65,7 +85,7 @@ export function managedNetwork(
           service: task.service,
           stack: task.stack,
           taskName: `${task.stack}_${task.service}.${task.slot ?? task.nodeId ?? task.id}`,
-          serving: !task.spec.healthcheck,
+          serving: applied.get(task.id),
         });
         resolvConfPath ??= r.resolvConfPath;
       }
@@ -77,10 +97,14 @@ export function managedNetwork(
     },
 
     async setServing(taskId, serving) {
-      await (await ready).setServing(taskId, serving);
+      healthServing.set(taskId, serving);
+      await applyServing(await ready, taskId);
     },
 
     async detach(taskId) {
+      controllerServing.delete(taskId);
+      healthServing.delete(taskId);
+      applied.delete(taskId);
       await (await ready).removeTaskNetns(taskId);
     },
 

@@ -40,7 +40,8 @@ export interface NativeRuntimeDeps {
 }
 
 function networkModeOf(task: Task, attached?: { netnsPath: string }): NetworkMode {
-  if (task.spec.labels['io.tsstack.network-mode'] === 'host') return { mode: 'host' };
+  if (task.spec.networkMode === 'host') return { mode: 'host' };
+  if (task.spec.networkMode === 'none') return { mode: 'none' };
   return attached ? { mode: 'netns', path: attached.netnsPath } : { mode: 'none' };
 }
 
@@ -155,7 +156,7 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
             const mounts = planTaskMounts(task, dirs);
             for (const m of mounts)
               if (m.kind === 'bind' && m.createSource) await fs.mkdir(m.source, { recursive: true });
-            const attached = network && task.spec.labels['io.tsstack.network-mode'] !== 'host' ? await network.attach(task, set) : undefined; // prettier-ignore
+            const attached = network && !task.spec.networkMode ? await network.attach(task, set) : undefined; // prettier-ignore
             if (attached?.resolvConfPath)
               mounts.push({ kind: 'bind', source: attached.resolvConfPath, target: '/etc/resolv.conf', readOnly: true, createSource: false }); // prettier-ignore
             if (attached?.hostsPath)
