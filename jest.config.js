@@ -12,6 +12,10 @@ const moduleNameMapper = pathsToModuleNameMapper(compilerOptions.paths, { prefix
 module.exports = {
   // Integration tests drive real kernels and servers; unit tests finish long before this.
   testTimeout: 120000,
+  // One suite leaves a handle open in the test process (a keep-alive socket or timer; not found yet with
+  // --detectOpenHandles on the suites tried), which kept jest from exiting after a green run. What tests
+  // create on the machine (processes, namespaces, mounts, cgroups) is checked by the tests themselves.
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
