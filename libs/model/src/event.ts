@@ -37,5 +37,8 @@ export interface TsstackEvent {
   data?: Record<string, unknown>;
 }
 
+/** An event before the stream gives it an id (and, when absent, a time). */
+export type EventInput = Omit<TsstackEvent, 'id' | 'time'> & { time?: number };
+
 export type UpdateStatus =
   'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';

@@ -1,6 +1,6 @@
 // Plain data the cluster planner reads and returns: desired services (as the store keeps them), the rolling
 // update progress of each, tasks, nodes and the time; out come task upserts/deletes, progress and events.
-import type { ClusterNode, EventType, ServiceSpec, Task, UpdateStatus } from '@tsstack/model';
+import type { ClusterNode, ServiceSpec, Task, TsstackEvent, UpdateStatus } from '@tsstack/model';
 
 /** A service's desired state as stored. `specHash` already includes the force-restart counter. */
 export interface ServiceState {
@@ -41,16 +41,8 @@ export interface UpdateProgress {
   message?: string;
 }
 
-export interface PlannedEvent {
-  type: EventType;
-  stack?: string;
-  service?: string;
-  task?: string;
-  node?: string;
-  from?: string;
-  to?: string;
-  message?: string;
-}
+/** An event the planner asks the controller to append (the stream gives id and time). */
+export type PlannedEvent = Omit<TsstackEvent, 'id' | 'time' | 'data'>;
 
 export interface ClusterInput {
   now: number;

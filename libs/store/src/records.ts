@@ -28,15 +28,4 @@ export interface NodeRecord extends ClusterNode {
 }
 
 /** An event before it gets its stream id. */
-export interface EventInput {
-  type: import('@tsstack/model').EventType;
-  time?: number;
-  stack?: string;
-  service?: string;
-  task?: string;
-  node?: string;
-  from?: string;
-  to?: string;
-  message?: string;
-  data?: Record<string, unknown>;
-}
+export type EventInput = import('@tsstack/model').EventInput;
