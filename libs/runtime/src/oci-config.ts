@@ -130,7 +130,9 @@ function userMounts(spec: ContainerSpec): object[] {
 }
 
 function namespaces(spec: ContainerSpec): object[] {
-  const ns: object[] = [...(spec.hostPid ? [] : ['pid']), 'mount', 'ipc', 'uts', 'cgroup'].map((type) => ({ type }));
+  const ns: object[] = [...(spec.hostPid ? [] : ['pid']), 'mount', 'ipc', 'uts', 'cgroup'].map((type) => ({
+    type,
+  }));
   const net = spec.network ?? { mode: 'none' };
   if (net.mode === 'none') ns.push({ type: 'network' });
   if (net.mode === 'netns') ns.push({ type: 'network', path: net.path });
