@@ -4,7 +4,7 @@
 // container; secrets never reach persistent disk. The agent's network port here only makes each task's
 // namespace (loopback), so no bridge or rule touches this machine's own network namespace.
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StackSpec, TaskRow } from '@tsstack/model';
 import { ImageStore } from '@tsstack/image';
@@ -71,7 +71,8 @@ describe('agent with the real controller and the native runtime (root)', () => {
       await agent?.close();
       await cleanupAgent(path.join(dir, 'agent'), undefined, path.join(dir, 'images'));
     } finally {
-      spawnSync('umount', [netnsDir]);
+      // The namespace dir and every task namespace bind-mounted in it.
+      spawnSync('umount', ['-R', netnsDir]);
       await fs.rm(netnsDir, { recursive: true, force: true }).catch(() => undefined);
       await c?.close();
       await fs.rm(dir, { recursive: true, force: true });
@@ -166,5 +167,9 @@ secrets:
     expect(inContainer.stdout).toBe('S3CRET-steady');
     await c.api('DELETE', '/v1/stacks/steady');
     await waitFor('containers gone', async () => (await rt.list()).every((x) => x.labels['io.tsstack.stack'] !== 'steady'), 20_000); // prettier-ignore
+  });
+
+  it('leaves no task namespace mounted once its stacks are removed', async () => {
+    await waitFor('task namespaces gone', async () => !readFileSync('/proc/self/mountinfo', 'utf8').includes(`${netnsDir}/`), 30_000); // prettier-ignore
   });
 });
