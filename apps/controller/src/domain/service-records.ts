@@ -22,38 +22,36 @@ export function newServiceRecord(stack: string, spec: ServiceSpec, now: number):
   };
 }
 
+/** A new spec version of the service: the old spec kept as previousSpec, hashes and versions advanced. */
+function nextSpecVersion(
+  prev: ServiceRecord,
+  o: { spec: ServiceSpec; force: number; rollback: boolean },
+  now: number,
+): ServiceRecord {
+  const baseHash = serviceSpecHash(o.spec);
+  return {
+    ...prev,
+    spec: o.spec,
+    previousSpec: prev.spec,
+    baseHash,
+    force: o.force,
+    specHash: forceHash(baseHash, o.force),
+    specVersion: prev.specVersion + 1,
+    rollback: o.rollback,
+    version: prev.version + 1,
+    updatedAt: now,
+  };
+}
+
 /** The record after setting `spec`; undefined when nothing changed at all. */
 export function withSpec(prev: ServiceRecord, spec: ServiceSpec, now: number): ServiceRecord | undefined {
-  const baseHash = serviceSpecHash(spec);
-  if (baseHash !== prev.baseHash) {
-    return {
-      ...prev,
-      spec,
-      previousSpec: prev.spec,
-      baseHash,
-      specHash: forceHash(baseHash, prev.force),
-      specVersion: prev.specVersion + 1,
-      rollback: false,
-      version: prev.version + 1,
-      updatedAt: now,
-    };
-  }
+  if (serviceSpecHash(spec) !== prev.baseHash) return nextSpecVersion(prev, { spec, force: prev.force, rollback: false }, now); // prettier-ignore
   if (JSON.stringify(spec) === JSON.stringify(prev.spec)) return undefined;
   return { ...prev, spec, version: prev.version + 1, updatedAt: now };
 }
 
 export function withForce(prev: ServiceRecord, now: number): ServiceRecord {
-  const force = prev.force + 1;
-  return {
-    ...prev,
-    force,
-    previousSpec: prev.spec,
-    specHash: forceHash(prev.baseHash, force),
-    specVersion: prev.specVersion + 1,
-    rollback: false,
-    version: prev.version + 1,
-    updatedAt: now,
-  };
+  return nextSpecVersion(prev, { spec: prev.spec, force: prev.force + 1, rollback: false }, now);
 }
 
 /** Swap spec and previousSpec; undefined when there is nothing to roll back to. */
@@ -63,16 +61,5 @@ export function withRollback(prev: ServiceRecord, now: number): ServiceRecord | 
     ...prev.previousSpec,
     deploy: { ...prev.previousSpec.deploy, replicas: prev.spec.deploy.replicas },
   };
-  const baseHash = serviceSpecHash(spec);
-  return {
-    ...prev,
-    spec,
-    previousSpec: prev.spec,
-    baseHash,
-    specHash: forceHash(baseHash, prev.force),
-    specVersion: prev.specVersion + 1,
-    rollback: true,
-    version: prev.version + 1,
-    updatedAt: now,
-  };
+  return nextSpecVersion(prev, { spec, force: prev.force, rollback: true }, now);
 }
