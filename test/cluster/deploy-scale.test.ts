@@ -109,6 +109,37 @@ describe('cluster: deploy and scale over 3 hosts', () => {
     expect(runningOf(all)).toHaveLength(6);
   }, 300_000);
 
+  test('routing mesh: a single web task answers on every host, also those with nothing on its network', async () => {
+    const c = cp as ControlPlane;
+    const file = path.join(c.cluster.root, 'solo.yml');
+    fs.writeFileSync(
+      file,
+      `name: solo
+services:
+  web:
+    image: tsstack.local/hello:1
+    command: ['httpd', '-f', '-p', '8080', '-h', '/www']
+    ports: ['8090:8080']
+    networks: [edge]
+networks:
+  edge:
+    driver: overlay
+`,
+    );
+    const up = c.cli(['up', '-f', file, '--timeout', '120']);
+    if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
+    expect(runningOf(psTasks(c, 'solo'))).toHaveLength(1);
+    const answers = c.cluster.hosts.map((h) => {
+      try {
+        return c.cluster.exec(c.control, ['curl', '-sS', '-m', '5', `http://${h.address}:8090/`]);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    expect(answers.map((a) => /hello/i.test(a))).toEqual([true, true, true]);
+    expect(c.cli(['down', '-p', 'solo']).status).toBe(0);
+  }, 240_000);
+
   test('examples/webapp: health-gated depends_on, secret, named volume; api reaches redis by name', async () => {
     const c = cp as ControlPlane;
     const dir = path.join(c.cluster.root, 'webapp');

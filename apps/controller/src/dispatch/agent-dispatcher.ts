@@ -340,19 +340,22 @@ export class AgentDispatcher implements SnapshotConsumer {
    * IPAM picks subnet and addresses); overlay networks carry what the leader allocated (subnet, VNI, VIPs,
    * node addresses) and the endpoints of every task on them, cluster-wide.
    */
-  private networks(tasks: Task[], snap: Snapshot): NetworkAssignment[] {
-    const ids = new Set(tasks.flatMap((t) => t.networks.map((n) => n.network)));
+  private networks(nodeId: string, tasks: Task[], snap: Snapshot): NetworkAssignment[] {
+    const stackOf = new Map<string, string>();
+    for (const t of tasks) for (const n of t.networks) stackOf.set(n.network, t.stack);
+    // Overlays this node holds an address on without a task there: the routing mesh forwards through them.
+    for (const [id, stack] of OverlayIpam.nodeNetworks(snap.overlay, nodeId, snap.stacks))
+      stackOf.set(id, stack);
     const nodes = new Map(snap.nodes.map((n) => [n.id, n]));
     const out: NetworkAssignment[] = [];
-    for (const id of [...ids].sort()) {
-      const t = tasks.find((x) => x.networks.some((n) => n.network === id))!;
-      const overlay = OverlayIpam.assignment(snap.overlay, id, t.stack, snap.stacks, snap.tasks, nodes);
+    for (const [id, stack] of [...stackOf].sort(([a], [b]) => a.localeCompare(b))) {
+      const overlay = OverlayIpam.assignment(snap.overlay, id, stack, snap.stacks, snap.tasks, nodes);
       if (overlay) {
         out.push(overlay);
         continue;
       }
-      const name = id.slice(t.stack.length + 1);
-      const spec = snap.stacks.get(t.stack)?.networks?.[name] ?? {
+      const name = id.slice(stack.length + 1);
+      const spec = snap.stacks.get(stack)?.networks?.[name] ?? {
         name,
         driver: 'bridge' as const,
         internal: false,
@@ -362,7 +365,7 @@ export class AgentDispatcher implements SnapshotConsumer {
         labels: {},
         driverOpts: {},
       };
-      out.push({ id, stack: t.stack, spec, subnet: '', gateway: '', vips: {}, endpoints: [] });
+      out.push({ id, stack, spec, subnet: '', gateway: '', vips: {}, endpoints: [] });
     }
     return out;
   }
@@ -407,7 +410,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       this.cfg.endpointDrainMs,
     );
     const extras = this.extras(tasks, snap.stacks);
-    const networks = this.networks(tasks, snap);
+    const networks = this.networks(s.nodeId, tasks, snap);
     const extrasJson = JSON.stringify(extras);
     const netJson = new Map(networks.map((n) => [n.id, JSON.stringify(n)]));
     if (s.needFull) {

@@ -232,6 +232,7 @@ export class ClusterEngine {
       plan.upserts,
       snap.tasks.filter((t) => !gone.has(t.id)),
       snap.stacks,
+      nodes,
     );
     for (const e of ipam.errors) this.log.warn({ problem: e }, 'overlay address not allocated');
     const overlay = JSON.stringify(ipam.toJSON());

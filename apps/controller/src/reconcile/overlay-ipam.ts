@@ -3,7 +3,7 @@
 // vip) and an address per node that runs tasks on it. Built on libs/network's pure Ipam; the state is one
 // JSON value in Redis written with the leader's fenced writes. Bridge networks stay local to each node.
 import type { ClusterNode, NetworkAssignment, StackSpec, Task } from '@tsstack/model';
-import { TaskState } from '@tsstack/model';
+import { TaskState, isTerminal } from '@tsstack/model';
 import { Ipam, macForAddress, type IpamState } from '@tsstack/network';
 import { isCurrent, isHealthyRunning } from '@tsstack/planner';
 
@@ -18,6 +18,19 @@ const FIRST_VNI = 4096;
 function overlaySpec(stacks: Map<string, StackSpec>, stack: string, networkId: string) {
   const spec = stacks.get(stack)?.networks?.[networkId.slice(stack.length + 1)];
   return spec?.driver === 'overlay' ? spec : undefined;
+}
+
+/** Overlay networks that a service publishing an ingress port is attached to, over every stack. */
+function ingressNetworks(stacks: Map<string, StackSpec>): Set<string> {
+  const out = new Set<string>();
+  for (const [stack, st] of stacks) {
+    for (const svc of Object.values(st.services ?? {})) {
+      if (!(svc.ports ?? []).some((p) => p.mode === 'ingress' && p.published)) continue;
+      for (const name of Object.keys(svc.networks ?? {}))
+        if (overlaySpec(stacks, stack, `${stack}_${name}`)) out.add(`${stack}_${name}`);
+    }
+  }
+  return out;
 }
 
 export class OverlayIpam {
@@ -46,7 +59,7 @@ export class OverlayIpam {
    * Give addresses to the overlay attachments of `tasks` (new or changed tasks; returned with addresses
    * filled in), then re-derive VIPs and node addresses from every task and release what nobody holds.
    */
-  allocate(tasks: Task[], all: Task[], stacks: Map<string, StackSpec>): Task[] {
+  allocate(tasks: Task[], all: Task[], stacks: Map<string, StackSpec>, nodes: ClusterNode[] = []): Task[] {
     const out = tasks.map((t) => {
       if (!isCurrent(t) || !t.networks.some((n) => !n.address && overlaySpec(stacks, t.stack, n.network)))
         return t;
@@ -68,29 +81,64 @@ export class OverlayIpam {
     });
     const byId = new Map(all.map((t) => [t.id, t]));
     for (const t of out) byId.set(t.id, t);
-    const wanted = new Map<string, Set<string>>();
-    for (const t of byId.values()) {
-      for (const n of t.networks) {
-        const spec = overlaySpec(stacks, t.stack, n.network);
-        if (!spec || !this.ipam.network(n.network)) continue;
-        const owners = wanted.get(n.network) ?? new Set<string>();
-        wanted.set(n.network, owners);
-        if (n.address) owners.add(t.id);
-        if (!isCurrent(t)) continue;
-        if (t.spec.deploy?.endpointMode !== 'dnsrr') {
-          owners.add(`vip:${t.stack}/${t.service}`);
-          this.ipam.allocate(n.network, `vip:${t.stack}/${t.service}`);
-        }
-        if (t.nodeId) {
-          owners.add(`node:${t.nodeId}`);
-          this.ipam.allocate(n.network, `node:${t.nodeId}`);
-        }
-      }
-    }
+    const wanted = this.owners([...byId.values()], stacks, nodes);
     for (const net of this.ipam.networks()) {
       const keep = wanted.get(net.id) ?? new Set<string>();
       for (const owner of new Set(Object.values(net.allocations)))
         if (!keep.has(owner)) this.ipam.release(owner, net.id);
+    }
+    return out;
+  }
+
+  /**
+   * Who holds an address on each overlay network, allocating what is missing: every task with an address,
+   * the VIP of every service with a current task, and a node address for (a) every node where a task on the
+   * network still runs or is wanted (a draining task keeps it: its node goes on forwarding to it), and (b)
+   * every node that is up when the network carries an ingress-published service, since the routing mesh
+   * forwards from every node (Swarm's ingress). Node addresses thus stay put through rolling updates; a
+   * moved one would cut the forwarded connections that are SNATed to it.
+   */
+  private owners(
+    tasks: Task[],
+    stacks: Map<string, StackSpec>,
+    nodes: ClusterNode[],
+  ): Map<string, Set<string>> {
+    const wanted = new Map<string, Set<string>>();
+    const hold = (network: string, owner: string) => {
+      const owners = wanted.get(network) ?? new Set<string>();
+      wanted.set(network, owners);
+      owners.add(owner);
+      this.ipam.allocate(network, owner);
+    };
+    for (const t of tasks) {
+      for (const n of t.networks) {
+        if (!overlaySpec(stacks, t.stack, n.network) || !this.ipam.network(n.network)) continue;
+        if (!wanted.has(n.network)) wanted.set(n.network, new Set());
+        if (n.address) wanted.get(n.network)!.add(t.id);
+        if (isCurrent(t) && t.spec.deploy?.endpointMode !== 'dnsrr')
+          hold(n.network, `vip:${t.stack}/${t.service}`);
+        if (t.nodeId && (isCurrent(t) || !isTerminal(t.status.state))) hold(n.network, `node:${t.nodeId}`);
+      }
+    }
+    const up = nodes.filter((n) => n.status !== 'down');
+    for (const network of ingressNetworks(stacks)) {
+      if (!this.ipam.network(network)) continue;
+      for (const node of up) hold(network, `node:${node.id}`);
+    }
+    return wanted;
+  }
+
+  /** Overlay networks (id -> stack) on which `nodeId` holds a node address. */
+  static nodeNetworks(
+    state: OverlayState | undefined,
+    nodeId: string,
+    stacks: Map<string, StackSpec>,
+  ): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [id, net] of Object.entries(state?.ipam.networks ?? {})) {
+      if (!Object.values(net.allocations).includes(`node:${nodeId}`)) continue;
+      const stack = [...stacks.keys()].find((s) => id.startsWith(`${s}_`) && overlaySpec(stacks, s, id));
+      if (stack) out.set(id, stack);
     }
     return out;
   }
