@@ -47,9 +47,9 @@ function node(id: string, status: ClusterNode['status'] = 'ready'): ClusterNode 
     availability: 'active',
     status,
     address: '',
-    resources: { cpus: 2, memoryBytes: 2 ** 30 },
+    resources: { nanoCpus: 2e9, memoryBytes: 2 ** 30 },
     lastHeartbeat: 0,
-  } as ClusterNode;
+  };
 }
 
 function nodeAddress(ipam: OverlayIpam, nodeId: string): string | undefined {
