@@ -1,7 +1,7 @@
 // libs/runtime: containers made by tsstack's native core (namespaces, overlay rootfs, cgroups, capabilities,
 // seccomp), each under its own tsstack-shim. Public door of this bounded context.
 export { ContainerRuntime } from './src/container-runtime';
-export type { RuntimeOptions, ExecResult } from './src/container-runtime';
+export type { RuntimeOptions, ExecResult, ExecProcess } from './src/container-runtime';
 export * from './src/types';
 export * from './src/errors';
 export { buildOciConfig, checkContainerSpec, effectiveCapabilities } from './src/oci-config';

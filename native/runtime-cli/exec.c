@@ -1,6 +1,8 @@
-/* `tsstack-runtime exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...`: runs a process in a running
- * container: its cgroup, all its namespaces, its capabilities, no_new_privs and seccomp filter. Exits with the
- * process's code (128 + signal when killed). With -t the process gets a terminal proxied to our stdio. */
+/* `tsstack-runtime exec STATE_DIR [-t [-s ROWSxCOLS] [-r FD]] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...`: runs
+ * a process in a running container: its cgroup, all its namespaces, its capabilities, no_new_privs and seccomp
+ * filter. Exits with the process's code (128 + signal when killed). With -t the process gets a terminal proxied to
+ * our stdio; -s sets its first size (else our stdin's, when that is a terminal) and every "ROWS COLS" line read
+ * from FD (-r) resizes it: TIOCSWINSZ on the master, and the kernel sends SIGWINCH to the process group. */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -29,11 +31,14 @@ typedef struct exec_opts {
   size_t nenv;
   const char *cwd;
   const char *user;
+  unsigned short rows, cols;
+  int resize_fd;
   char **args;
 } exec_opts;
 
 static int parse_args(int argc, char **argv, exec_opts *o) {
   o->state_dir = argv[0];
+  o->resize_fd = -1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       o->args = argv + i + 1;
@@ -43,6 +48,12 @@ static int parse_args(int argc, char **argv, exec_opts *o) {
     else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && o->nenv < 255) o->env[o->nenv++] = argv[++i];
     else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc) o->cwd = argv[++i];
     else if (strcmp(argv[i], "-u") == 0 && i + 1 < argc) o->user = argv[++i];
+    else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+      unsigned rows = 0, cols = 0;
+      if (sscanf(argv[++i], "%ux%u", &rows, &cols) != 2 || rows > 65535 || cols > 65535) return -1;
+      o->rows = (unsigned short)rows;
+      o->cols = (unsigned short)cols;
+    } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) o->resize_fd = atoi(argv[++i]);
     else return -1;
   }
   return -1;
@@ -131,6 +142,7 @@ static char **merged_env(const ts_spec *spec, const exec_opts *o) {
 
 static void run_child(ts_spec *spec, const exec_opts *o, int tty_slave) {
   ts_error err = {0};
+  if (o->resize_fd > 2) close(o->resize_fd); /* the resize channel is ours, not the process's */
   if (tty_slave >= 0) {
     setsid();
     ioctl(tty_slave, TIOCSCTTY, 0);
@@ -151,12 +163,36 @@ static void run_child(ts_spec *spec, const exec_opts *o, int tty_slave) {
   _exit(err.errnum == ENOENT ? 127 : 126);
 }
 
-/* Copies between our stdio and the pty master until the process is gone. */
-static void proxy_tty(int master, pid_t child) {
-  struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = master, .events = POLLIN}};
-  char buf[8192];
+/* Applies each complete "ROWS COLS" line of the resize channel; keeps a partial line for the next read. */
+static int read_resizes(int fd, int master, char *line, size_t *len, size_t cap) {
+  ssize_t n = read(fd, line + *len, cap - *len - 1);
+  if (n <= 0) return -1;
+  *len += (size_t)n;
+  line[*len] = 0;
+  char *start = line, *nl;
+  while ((nl = strchr(start, '\n'))) {
+    unsigned rows, cols;
+    *nl = 0;
+    if (sscanf(start, "%u %u", &rows, &cols) == 2 && rows <= 65535 && cols <= 65535) {
+      struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+      ioctl(master, TIOCSWINSZ, &ws);
+    }
+    start = nl + 1;
+  }
+  *len = strlen(start);
+  memmove(line, start, *len + 1);
+  if (*len >= cap - 1) *len = 0; /* a line that long is garbage: drop it */
+  return 0;
+}
+
+/* Copies between our stdio and the pty master until the process is gone; applies resizes on the way. */
+static void proxy_tty(int master, pid_t child, int resize_fd) {
+  struct pollfd p[3] = {{.fd = 0, .events = POLLIN}, {.fd = master, .events = POLLIN}, {.fd = resize_fd, .events = POLLIN}};
+  char buf[8192], line[128];
+  size_t line_len = 0;
   for (;;) {
-    if (poll(p, 2, 200) < 0 && errno != EINTR) break;
+    if (poll(p, 3, 200) < 0 && errno != EINTR) break;
+    if (p[2].revents && read_resizes(p[2].fd, master, line, &line_len, sizeof line) < 0) p[2].fd = -1;
     if (p[0].revents & POLLIN) {
       ssize_t n = read(0, buf, sizeof buf);
       if (n > 0 && write(master, buf, (size_t)n) < 0) break;
@@ -181,7 +217,8 @@ static void forward(int sig) {
 int ts_shim_exec(int argc, char **argv) {
   exec_opts o = {0};
   if (parse_args(argc, argv, &o) < 0) {
-    fputs("usage: tsstack-runtime exec STATE_DIR [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...\n", stderr);
+    fputs("usage: tsstack-runtime exec STATE_DIR [-t [-s ROWSxCOLS] [-r FD]] [-e K=V]... [-w DIR] [-u UID[:GID]] -- ARGS...\n",
+          stderr);
     return 2;
   }
   ts_error err = {0};
@@ -200,8 +237,9 @@ int ts_shim_exec(int argc, char **argv) {
     if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof name) != 0 ||
         (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
       return fail(&(ts_error){.errnum = errno, .step = "terminal", .message = "allocate a pty"});
-    struct winsize ws;
-    if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    struct winsize ws = {.ws_row = o.rows, .ws_col = o.cols};
+    if (o.rows && o.cols) ioctl(master, TIOCSWINSZ, &ws);
+    else if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
   }
   pid_t child = fork();
   if (child < 0) return fail(&(ts_error){.errnum = errno, .step = "exec", .message = "fork"});
@@ -210,7 +248,7 @@ int ts_shim_exec(int argc, char **argv) {
   int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], forward);
   if (slave >= 0) close(slave);
-  if (master >= 0) proxy_tty(master, child);
+  if (master >= 0) proxy_tty(master, child, o.resize_fd);
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }

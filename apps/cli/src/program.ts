@@ -20,6 +20,7 @@ import * as topCommand from './commands/top.command';
 import * as stopStartCommand from './commands/stop-start.command';
 import * as imagesCommand from './commands/images.command';
 import * as pullPushCommand from './commands/pull-push.command';
+import * as volumeCommand from './commands/volume.command';
 
 export const VERSION = '0.1.0';
 
@@ -45,6 +46,7 @@ const REGISTRARS: Registrar[] = [
   stopStartCommand,
   imagesCommand,
   pullPushCommand,
+  volumeCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */

@@ -23,8 +23,9 @@ import { ExecGateway } from './gateway/exec.gateway';
 import { StackService } from './domain/stack.service';
 import { ServiceOps } from './domain/service-ops.service';
 import { NodeOps } from './domain/node-ops.service';
+import { VolumeOps } from './domain/volume-ops.service';
 import { ControllerModule } from './api/controller.module';
-import { NODES, RUNTIME, SERVICES, STACKS, STORE, type ControllerRuntime } from './api/deps';
+import { NODES, RUNTIME, SERVICES, STACKS, STORE, VOLUMES, type ControllerRuntime } from './api/deps';
 import { ApiErrorFilter } from './api/api-error.filter';
 import { authMiddleware, refuseUpgrade, tokenOk } from './api/http-auth';
 
@@ -118,6 +119,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         { provide: STACKS, useValue: new StackService(store) },
         { provide: SERVICES, useValue: new ServiceOps(store) },
         { provide: NODES, useValue: new NodeOps(store) },
+        { provide: VOLUMES, useValue: new VolumeOps(store, router) },
         { provide: RUNTIME, useValue: runtime },
       ]),
       { logger: false, bodyParser: false },

@@ -22,6 +22,10 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 import { ensureSecretsTmpfs, unmountSecretsTmpfs } from './files/file-objects';
+import { DEFAULT_STATS_INTERVAL_MS, startStatsReporter } from './exec/stats-reporter';
+import { readNetCounters } from './drivers/net-counters';
+import { VolumeStore } from './files/volume-store';
+import { volumeRequests } from './exec/volume-requests';
 
 export interface AgentOptions {
   controllerUrl: string;
@@ -37,6 +41,8 @@ export interface AgentOptions {
   network?: TaskNetworkPort;
   /** Image store root; default <stateDir>/images. */
   imageRoot?: string;
+  /** How often each running task's stats go to the controller (task.stats events); 0 = never. Default 10 s. */
+  statsIntervalMs?: number;
   log?(msg: string): void;
 }
 
@@ -62,6 +68,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const lastStatus = new Map<string, TaskStatus>();
   let closed = false;
   let reconciling = Promise.resolve();
+  let nextSet: AssignmentSet | undefined;
 
   const report = (taskId: string, s: TaskStatus) => {
     lastStatus.set(taskId, s);
@@ -108,8 +115,6 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 
   const reconcile = async (set: AssignmentSet) => {
-    for (const t of set.tasks) latest.set(t.id, t);
-    for (const t of set.tasks) if (executing.has(t.id)) stopExecuting(t);
     await network?.sync?.(set);
     const observed = await runtime.list();
     const actions = reconcileAssignments(set.tasks, observed, new Set(executing.keys()));
@@ -143,10 +148,25 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     labels: opts.labels,
     address: opts.address,
     log: opts.log,
-    onRequest: requestHandler(runtime, opts.log),
+    onRequest: requestHandler(
+      runtime,
+      opts.log,
+      volumeRequests(new VolumeStore(state.volumesDir), runtime, () => session.assignments.tasks),
+    ),
     onAssignments: (set) => {
+      // Stops take effect at once; the rest is a reconcile of the whole set, so while one runs only the
+      // newest set waiting behind it matters (a burst of deltas costs one more round, not one per delta).
+      for (const t of set.tasks) latest.set(t.id, t);
+      for (const t of set.tasks) if (executing.has(t.id)) stopExecuting(t);
+      const queued = nextSet !== undefined;
+      nextSet = set;
+      if (queued) return;
       reconciling = reconciling
-        .then(() => reconcile(set))
+        .then(() => {
+          const newest = nextSet!;
+          nextSet = undefined;
+          return reconcile(newest);
+        })
         .catch((err) => opts.log?.(`reconcile: ${String(err)}`));
     },
   });
@@ -163,10 +183,19 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     }
     throw err;
   }
+  const stats = startStatsReporter({
+    intervalMs: opts.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
+    runtime,
+    tasks: () => session.assignments.tasks,
+    readNet: readNetCounters,
+    send: (samples) => session.reportStats(samples),
+    log: opts.log,
+  });
   return {
     nodeId: node.id,
     async close() {
       closed = true;
+      stats.stop();
       await session.close();
       await reconciling;
       await managed?.close();

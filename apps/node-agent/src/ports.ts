@@ -1,9 +1,15 @@
 // Ports the agent core needs from the host: a container runtime that lists its containers (labelled with
 // their task id) and builds a TaskController per task. The real driver is drivers/native-runtime.ts
 // (libs/runtime + libs/image + a network port); tests may inject their own.
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { AssignmentSet, HealthStatus, Task } from '@tsstack/model';
-import type { ContainerStats, ExecOptions, LogEntry, LogOptions, ProcessRow } from '@tsstack/runtime';
+import type {
+  ContainerStats,
+  ExecOptions,
+  ExecProcess,
+  LogEntry,
+  LogOptions,
+  ProcessRow,
+} from '@tsstack/runtime';
 import type { ObservedContainer } from './exec/assignment-reconcile';
 import type { TaskController } from './exec/task-executor';
 
@@ -21,7 +27,7 @@ export interface ContainerRuntimePort {
   removeContainer(containerId: string): Promise<void>;
   /** On behalf of the controller (logs, exec, stats, top); absent in drivers that run no real container. */
   logs?(containerId: string, o: LogOptions): AsyncGenerator<LogEntry>;
-  exec?(containerId: string, o: ExecOptions): ChildProcessWithoutNullStreams;
+  exec?(containerId: string, o: ExecOptions): ExecProcess;
   stats?(containerId: string): Promise<ContainerStats>;
   top?(containerId: string): Promise<ProcessRow[]>;
 }

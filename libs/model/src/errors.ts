@@ -63,3 +63,10 @@ export class UnavailableError extends TsstackError {
     super('UNAVAILABLE', message, { temporary: true, cause });
   }
 }
+
+/** A volume still mounted by a container: stop (or remove) what uses it first. */
+export class VolumeInUseError extends TsstackError {
+  constructor(message: string) {
+    super('VOLUME_IN_USE', message);
+  }
+}

@@ -11,6 +11,8 @@ export type EventType =
   | 'task.state'
   | 'task.health'
   | 'task.removed'
+  /** Periodic resource use of a running task (data: a TaskStatsSample without its ids), rate-bounded. */
+  | 'task.stats'
   | 'task.desired'
   | 'task.pending'
   | 'node.joined'

@@ -97,8 +97,28 @@ export interface ResponseMessage {
   data?: unknown;
   error?: string;
 }
+/** One running task's resource use, as the agent samples it every stats interval. */
+export interface TaskStatsSample {
+  taskId: string;
+  stack: string;
+  service: string;
+  /** Percent of one CPU over the last interval (Docker's way: 200 = two CPUs busy); absent on the first sample. */
+  cpuPercent?: number;
+  memoryUsageBytes: number;
+  /** Absent when the task has no memory limit. */
+  memoryLimitBytes?: number;
+  pids: number;
+  /** Counted over every interface of the task's network namespace but loopback. */
+  netRxBytes: number;
+  netTxBytes: number;
+  readAt: number;
+}
+export interface TaskStatsMessage {
+  type: 'task.stats';
+  samples: TaskStatsSample[];
+}
 export type AgentMessage =
-  HelloMessage | HeartbeatMessage | TaskStatusMessage | ResyncRequest | ResponseMessage;
+  HelloMessage | HeartbeatMessage | TaskStatusMessage | TaskStatsMessage | ResyncRequest | ResponseMessage;
 
 // ---- controller -> agent ----
 export interface WelcomeMessage {
@@ -128,10 +148,41 @@ export interface AssignmentsDelta {
 export interface RequestMessage {
   type: 'request';
   requestId: string;
-  op: 'logs' | 'exec' | 'stats' | 'top' | 'exec.stdin' | 'exec.resize' | 'cancel';
+  op: 'logs' | 'exec' | 'stats' | 'top' | 'exec.stdin' | 'exec.resize' | 'cancel' | 'volume.ls' | 'volume.rm';
+  /** The task the request is about; '' for node-wide ops (volume.*). */
   taskId: string;
   args: Record<string, unknown>;
 }
+/** A named volume as one node holds it (answer of `volume.ls`). Local driver: a directory on that node. */
+export interface NodeVolume {
+  /** <stack>_<name>, as Compose names a stack's volumes. */
+  name: string;
+  stack?: string;
+  driver: 'local';
+  mountpoint: string;
+  createdAt?: number;
+  labels: Record<string, string>;
+  /** Tasks whose containers (running or stopped) mount it on this node. */
+  usedBy: string[];
+}
+
+/** `volume.rm` args: remove these volumes once unused, waiting up to `waitMs` (0: refuse when in use). */
+export interface VolumeRemoveArgs {
+  names: string[];
+  waitMs?: number;
+}
+/** `volume.rm` answer; a volume still in use ends the request with an error naming its tasks instead. */
+export interface VolumeRemoveResult {
+  removed: string[];
+  missing: string[];
+}
+
+/** A volume across the cluster (REST /v1/volumes): one entry per node that holds it. */
+export interface VolumeRow extends NodeVolume {
+  node: string;
+  nodeName: string;
+}
+
 export interface RejectMessage {
   type: 'reject';
   reason: string;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Writable } from 'node:stream';
 import { detectCgroupVersion, readCgroupStats, type CgroupRecord } from './cgroup-stats';
 import { askShim } from './control-client';
 import {
@@ -27,8 +28,17 @@ import type {
   LogEntry,
   LogOptions,
   ProcessRow,
+  TerminalSize,
 } from './types';
 import { resolveUserInRootfs } from './user-lookup';
+
+/** An exec'd process; `resize` changes its terminal's size (exec with tty only). */
+export type ExecProcess = ChildProcessWithoutNullStreams & { resize(size: TerminalSize): void };
+
+/** A terminal dimension as the kernel's winsize holds it (0..65535). */
+function terminalDim(n: number): number {
+  return Math.max(0, Math.min(65535, Math.floor(Number(n) || 0)));
+}
 
 export interface RuntimeOptions {
   /** Default /run/tsstack/runtime. */
@@ -373,15 +383,26 @@ export class ContainerRuntime {
     return rows;
   }
 
-  /** Starts a process inside the running container; its stdio are the child's pipes. */
-  exec(id: string, o: ExecOptions): ChildProcessWithoutNullStreams {
+  /**
+   * Starts a process inside the running container; its stdio are the child's pipes. With a tty, `resize`
+   * changes the terminal's size (the process gets SIGWINCH); without one it does nothing.
+   */
+  exec(id: string, o: ExecOptions): ExecProcess {
     const args = ['exec', this.dir(id)];
-    if (o.tty) args.push('-t');
+    if (o.tty) args.push('-t', '-r', '3');
+    if (o.tty && o.size) args.push('-s', `${terminalDim(o.size.rows)}x${terminalDim(o.size.cols)}`);
     for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
     if (o.cwd) args.push('-w', o.cwd);
     if (o.user) args.push('-u', o.user);
     args.push('--', ...o.args);
-    return spawn(runtimeCliPath(), args, { stdio: 'pipe' });
+    const child = spawn(runtimeCliPath(), args, { stdio: o.tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : 'pipe' });
+    const channel = o.tty ? (child.stdio[3] as Writable) : undefined;
+    channel?.on('error', () => undefined); // the helper is gone: nothing left to resize
+    return Object.assign(child as ChildProcessWithoutNullStreams, {
+      resize(size: TerminalSize) {
+        if (channel?.writable) channel.write(`${terminalDim(size.rows)} ${terminalDim(size.cols)}\n`);
+      },
+    });
   }
 
   /** exec, collecting output; killed after `timeoutMs` (exit code 137, timedOut). */

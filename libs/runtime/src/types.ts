@@ -139,6 +139,13 @@ export interface ExecOptions {
   /** uid[:gid], numeric. */
   user?: string;
   tty?: boolean;
+  /** With tty: the terminal's first size (else 0x0, which most programs read as 80x24). */
+  size?: TerminalSize;
+}
+
+export interface TerminalSize {
+  rows: number;
+  cols: number;
 }
 
 export interface ProcessRow {

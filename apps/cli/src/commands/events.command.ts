@@ -2,6 +2,23 @@
 import type { Command } from 'commander';
 import { cliContext, withContext } from '../client/make-client';
 import { formatEvent, streamEvents } from '../client/ws-client';
+import { CliError } from '../client/cli-errors';
+
+/** Docker's `--filter key=value` (type, stack or project, service) folded into the plain options. */
+function applyFilters<T extends { projectName?: string; service?: string; type?: string }>(
+  o: T,
+  filters: string[],
+): T {
+  const out = { ...o };
+  for (const f of filters) {
+    const m = /^(type|stack|project|service)=(.+)$/.exec(f);
+    if (!m) throw new CliError('USAGE', `--filter ${f}: use type=, stack= or service=`, 2);
+    if (m[1] === 'type') out.type = m[2];
+    else if (m[1] === 'service') out.service = m[2];
+    else out.projectName = m[2];
+  }
+  return out;
+}
 
 export function register(program: Command): void {
   withContext(program.command('events'))
@@ -9,13 +26,19 @@ export function register(program: Command): void {
     .option('-p, --project-name <name>', 'only this stack')
     .option('--service <name>', 'only this service')
     .option('--type <type>', 'only this event type')
+    .option(
+      '--filter <key=value>',
+      'type=, stack= or service= (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    ) // prettier-ignore
     .option('--since <id>', 'replay from this event id')
     .option('--json', 'one JSON object per line')
     .action(
       async (
-        o: { projectName?: string; service?: string; type?: string; since?: string; json?: boolean },
+        given: { projectName?: string; service?: string; type?: string; since?: string; json?: boolean; filter?: string[] }, // prettier-ignore
         cmd: Command,
       ) => {
+        const o = applyFilters(given, given.filter ?? []);
         const ctx = cliContext(cmd);
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());

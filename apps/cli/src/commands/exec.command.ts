@@ -1,6 +1,6 @@
 // `tsstack exec -p <stack> [-T] [--index n] <service> <cmd...>`: runs a command inside a running task of a
 // service (through the controller to the task's agent), with stdin, and exits with the command's exit code.
-// A terminal is given when stdin is one, unless -T.
+// A terminal is given when stdin is one, unless -T; its size follows ours (SIGWINCH -> a resize message).
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { cliContext, makeClient, withContext } from '../client/make-client';
@@ -19,19 +19,28 @@ export function runExec(
   token: string | undefined,
   taskId: string,
   cmd: string[],
-  o: { tty: boolean; stdin: NodeJS.ReadableStream | undefined },
+  o: { tty: boolean; stdin: NodeJS.ReadableStream | undefined; terminal?: NodeJS.WriteStream },
 ): Promise<number> {
   const q = new URLSearchParams({ task: taskId, cmd: JSON.stringify(cmd), tty: o.tty ? '1' : '0', stdin: o.stdin ? '1' : '0' }); // prettier-ignore
+  const term = o.tty && o.terminal?.isTTY ? o.terminal : undefined;
+  if (term) {
+    q.set('cols', String(term.columns));
+    q.set('rows', String(term.rows));
+  }
   const ws = new WebSocket(wsUrl(url, `/v1/exec?${q.toString()}`), {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
+  // Node reads the new size on SIGWINCH and emits 'resize' on the terminal's stdout stream.
+  const onResize = () => {
+    if (term && ws.readyState === WebSocket.OPEN)
+      ws.send(JSON.stringify({ resize: { cols: term.columns, rows: term.rows } }));
+  };
   return new Promise((resolve, reject) => {
     let exitCode: number | undefined;
     ws.on('open', () => {
       o.stdin?.on('data', (d: Buffer) => ws.send(JSON.stringify({ stdin: d.toString('base64') })));
       o.stdin?.on('end', () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ stdin: null })));
-      if (o.tty && process.stdout.isTTY)
-        ws.send(JSON.stringify({ resize: { cols: process.stdout.columns, rows: process.stdout.rows } }));
+      term?.on('resize', onResize);
     });
     ws.on('message', (raw) => {
       const f = JSON.parse(String(raw)) as ExecFrame;
@@ -45,7 +54,10 @@ export function runExec(
       ws.terminate();
     });
     ws.on('error', (err) => reject(new ControllerUnreachableError(url, err)));
-    ws.on('close', () => resolve(exitCode ?? 1));
+    ws.on('close', () => {
+      term?.off('resize', onResize);
+      resolve(exitCode ?? 1);
+    });
   });
 }
 
@@ -80,6 +92,7 @@ export function register(program: Command): void {
           process.exitCode = await runExec(ctx.url, ctx.token, task.task, command, {
             tty,
             stdin: process.stdin,
+            terminal: process.stdout,
           });
         } finally {
           if (tty) process.stdin.setRawMode(false);

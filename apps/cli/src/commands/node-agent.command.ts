@@ -32,6 +32,7 @@ export function register(program: Command): void {
       process.env.TSSTACK_IMAGE_ROOT ?? '/var/lib/tsstack/images',
     )
     .option('--cgroup-parent <path>', 'cgroup under which containers get theirs', '/tsstack')
+    .option('--stats-interval <seconds>', 'how often task stats go to the controller (0: never)', '10')
     .option('--cleanup', 'remove everything the agent created under --state-dir, then exit')
     .action(
       async (o: {
@@ -43,10 +44,17 @@ export function register(program: Command): void {
         address?: string;
         imageRoot: string;
         cgroupParent: string;
+        statsInterval: string;
         cleanup?: boolean;
       }) => {
         if (o.cleanup) {
           await cleanupAgent(o.stateDir, undefined, o.imageRoot);
+          return;
+        }
+        const statsSeconds = Number(o.statsInterval);
+        if (!Number.isFinite(statsSeconds) || statsSeconds < 0) {
+          process.stderr.write(`tsstack node-agent: --stats-interval ${o.statsInterval}: use seconds >= 0\n`);
+          process.exitCode = 2;
           return;
         }
         if (!o.controller || !o.token) {
@@ -63,6 +71,7 @@ export function register(program: Command): void {
             address: o.address,
             imageRoot: o.imageRoot,
             cgroupParent: o.cgroupParent,
+            statsIntervalMs: statsSeconds * 1000,
             labels: parseLabels(o.labels),
             log: (m) => process.stderr.write(`node-agent: ${m}\n`),
           });

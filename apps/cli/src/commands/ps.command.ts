@@ -1,11 +1,32 @@
 // `tsstack ps`, `down`, `scale`, `stack ls|rm`, `node ls|join-token`: thin commands over the REST API.
 import type { Command } from 'commander';
-import { makeClient, withContext } from '../client/make-client';
+import { cliContext, makeClient, withContext } from '../client/make-client';
+import { ApiClient } from '../client/api-client';
 import { CliError } from '../client/cli-errors';
 import { renderPs, renderTable } from '../render/table-renderer';
 
 function out(json: boolean | undefined, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text());
+}
+
+/** How long `down -v` waits: the agents wait for the stack's containers to stop before removing its volumes. */
+const DOWN_VOLUMES_TIMEOUT_MS = 150_000;
+
+interface StackRemoved {
+  volumes?: { removed: Array<{ node: string; name: string }>; unreached: string[] };
+}
+
+async function removeStack(cmd: Command, stack: string, volumes: boolean): Promise<void> {
+  const ctx = cliContext(cmd);
+  const client = volumes
+    ? new ApiClient(ctx.url, ctx.token, fetch, DOWN_VOLUMES_TIMEOUT_MS)
+    : makeClient(cmd);
+  const res = (await client.removeStack(stack, volumes)) as StackRemoved | undefined;
+  process.stdout.write(`removed stack ${stack}\n`);
+  for (const v of res?.volumes?.removed ?? [])
+    process.stdout.write(`removed volume ${v.name} on ${v.node}\n`);
+  for (const n of res?.volumes?.unreached ?? [])
+    process.stderr.write(`node ${n} was not reachable: its volumes stay until \`tsstack volume rm\`\n`);
 }
 
 export function register(program: Command): void {
@@ -27,10 +48,12 @@ export function register(program: Command): void {
   withContext(program.command('down'))
     .description('stop and remove a stack')
     .requiredOption('-p, --project-name <name>', 'stack name')
-    .option('-v, --volumes', 'also remove named volumes')
+    .option(
+      '-v, --volumes',
+      "also remove the stack's named volumes on every node, once its containers are gone",
+    )
     .action(async (o: { projectName: string; volumes?: boolean }, cmd: Command) => {
-      await makeClient(cmd).removeStack(o.projectName, Boolean(o.volumes));
-      process.stdout.write(`removed stack ${o.projectName}\n`);
+      await removeStack(cmd, o.projectName, Boolean(o.volumes));
     });
 
   withContext(program.command('scale'))
@@ -61,10 +84,12 @@ export function register(program: Command): void {
     });
   withContext(stack.command('rm'))
     .argument('<stack>')
-    .option('-v, --volumes', 'also remove named volumes')
+    .option(
+      '-v, --volumes',
+      "also remove the stack's named volumes on every node, once its containers are gone",
+    )
     .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
-      await makeClient(cmd).removeStack(name, Boolean(o.volumes));
-      process.stdout.write(`removed stack ${name}\n`);
+      await removeStack(cmd, name, Boolean(o.volumes));
     });
 
   const node = program.command('node').description('manage nodes (ls, inspect, update, rm, join-token)');

@@ -17,6 +17,7 @@ export function httpStatusOf(err: unknown): number {
     case 'NOT_FOUND':
       return 404;
     case 'CONFLICT':
+    case 'VOLUME_IN_USE':
       return 409;
     case 'UNAVAILABLE':
       return 503;

@@ -5,13 +5,20 @@ import { NodesController } from './nodes.controller';
 import { ServicesController } from './services.controller';
 import { StacksController } from './stacks.controller';
 import { SystemController } from './system.controller';
+import { VolumesController } from './volumes.controller';
 
 @Module({})
 export class ControllerModule {
   static with(providers: Provider[]): DynamicModule {
     return {
       module: ControllerModule,
-      controllers: [StacksController, ServicesController, NodesController, SystemController],
+      controllers: [
+        StacksController,
+        ServicesController,
+        NodesController,
+        SystemController,
+        VolumesController,
+      ],
       providers,
     };
   }

@@ -10,6 +10,7 @@ export const STORE = Symbol('StateStore');
 export const STACKS = Symbol('StackService');
 export const SERVICES = Symbol('ServiceOps');
 export const NODES = Symbol('NodeOps');
+export const VOLUMES = Symbol('VolumeOps');
 export const RUNTIME = Symbol('ControllerRuntime');
 
 /** What the system endpoints need to know about this controller. */

@@ -1,12 +1,17 @@
-// REST: /v1/stacks — list, get, plan (diff preview), deploy (versioned), remove.
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+// REST: /v1/stacks — list, get, plan (diff preview), deploy (versioned), remove (?volumes=true: and its named
+// volumes on every node, once the stack's containers are gone).
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import type { DeployRequest, PlanRequest, StackResponse, StackSummary } from '@tsstack/model';
-import { STACKS } from './deps';
+import { STACKS, VOLUMES } from './deps';
 import type { StackService } from '../domain/stack.service';
+import { stackVolumeNames, type VolumeOps } from '../domain/volume-ops.service';
 
 @Controller('v1/stacks')
 export class StacksController {
-  constructor(@Inject(STACKS) private readonly stacks: StackService) {}
+  constructor(
+    @Inject(STACKS) private readonly stacks: StackService,
+    @Inject(VOLUMES) private readonly volumes: VolumeOps,
+  ) {}
 
   @Get()
   async list(): Promise<StackSummary[]> {
@@ -35,8 +40,12 @@ export class StacksController {
   }
 
   @Delete(':name')
-  async remove(@Param('name') name: string) {
-    await this.stacks.remove(name);
-    return { removed: name };
+  async remove(@Param('name') name: string, @Query('volumes') volumes?: string) {
+    const removed = await this.stacks.remove(name);
+    if (volumes !== 'true' && volumes !== '1') return { removed: name };
+    return {
+      removed: name,
+      volumes: await this.volumes.removeForStack(stackVolumeNames(name, removed.spec)),
+    };
   }
 }

@@ -28,6 +28,7 @@ import type { Snapshot, SnapshotConsumer } from '../reconcile/cluster-engine';
 import { OverlayIpam } from '../reconcile/overlay-ipam';
 import type { ControllerMetrics } from '../api/controller-metrics';
 import { nodeView } from '../domain/node-ops.service';
+import { DEFAULT_STATS_LIMITS, StatsEventGate } from './stats-event-gate';
 
 export type Reply = (done: boolean, data?: unknown, error?: string) => void;
 
@@ -71,6 +72,7 @@ export class AgentDispatcher implements SnapshotConsumer {
   private readonly held: Array<{ nodeId: string; taskId: string; status: TaskStatus }> = [];
   private flushing = false;
   private retry?: NodeJS.Timeout;
+  private readonly statsGate = new StatsEventGate(DEFAULT_STATS_LIMITS, Date.now());
 
   constructor(
     private readonly store: StateStore,
@@ -281,6 +283,13 @@ export class AgentDispatcher implements SnapshotConsumer {
         this.metrics.statusReports.inc();
         this.queueStatus(s.nodeId, m.taskId, m.status);
         break;
+      case 'task.stats': {
+        // Only tasks this node was given; the gate keeps the capped stream from filling with stats.
+        const own = (m.samples ?? []).filter((x) => s.sent.has(x.taskId));
+        const events = this.statsGate.admit(s.nodeId, own, Date.now());
+        if (events.length) await this.store.apply({ events });
+        break;
+      }
       case 'resync':
         s.needFull = true;
         this.onChange?.();

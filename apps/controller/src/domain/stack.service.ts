@@ -101,8 +101,8 @@ export class StackService {
     return s;
   }
 
-  /** Remove the stack and its services; the reconciler stops and forgets their tasks. */
-  async remove(name: string): Promise<void> {
+  /** Remove the stack and its services; the reconciler stops and forgets their tasks. Returns what was removed. */
+  async remove(name: string): Promise<StackRecord> {
     const cur = await this.get(name);
     const services = (await this.store.listServices()).filter((s) => s.stack === name);
     await this.store.apply({
@@ -117,5 +117,6 @@ export class StackService {
         { type: 'stack.removed', stack: name },
       ],
     });
+    return cur;
   }
 }

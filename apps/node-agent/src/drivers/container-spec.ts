@@ -7,6 +7,7 @@ import type { ContainerMount, ContainerSpec, NetworkMode, RootfsSpec } from '@ts
 import { TASK_ID_LABEL } from '../exec/assignment-reconcile';
 import { TaskRejectedError } from '../exec/task-executor';
 import type { HostMount } from '../files/mount-plan';
+import { VOLUMES_LABEL, volumesLabel } from '../files/volume-usage';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -102,6 +103,7 @@ export function buildContainerSpec(
       [TASK_ID_LABEL]: task.id,
       'io.tsstack.stack': task.stack,
       'io.tsstack.service': task.service,
+      [VOLUMES_LABEL]: volumesLabel(mounts),
       ...s.labels,
     },
     log: { maxSizeBytes: s.logging.maxSizeBytes, maxFile: s.logging.maxFile },

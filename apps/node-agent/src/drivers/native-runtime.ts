@@ -2,6 +2,7 @@
 // for the container, and a TaskNetworkPort for the task's network namespace. Every step is idempotent so a
 // restarted agent can re-drive a task; removal undoes all of it.
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { AssignmentSet, Task } from '@tsstack/model';
 import type { ImageStore, ImageConfig } from '@tsstack/image';
 import {
@@ -17,6 +18,7 @@ import { startHealthMonitor, type HealthMonitor } from '../exec/health-monitor';
 import { planTaskMounts, type MountDirs } from '../files/mount-plan';
 import { removeTaskFiles, writeConfig, writeSecret } from '../files/file-objects';
 import { buildContainerSpec, containerIdFor, healthcheckOf } from './container-spec';
+import { VolumeStore } from '../files/volume-store';
 
 /** A task's network: its namespace made before the container, torn down after it. */
 export interface TaskNetworkPort {
@@ -72,14 +74,22 @@ async function writeFileObjects(task: Task, set: AssignmentSet, dirs: MountDirs)
   }
 }
 
+/** Stack and labels of a named volume, from the stack's top-level `volumes:` as the assignment set carries it. */
+function volumeMeta(task: Task, set: AssignmentSet, name?: string) {
+  if (!name) return {};
+  return { stack: task.stack, labels: set.volumes.find((v) => v.name === name)?.labels ?? {} };
+}
+
 export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
   const { runtime, images, network, dirs } = deps;
+  const volumes = new VolumeStore(dirs.volumesDir);
 
   const removeAll = async (containerId: string, taskId?: string): Promise<void> => {
     await runtime.remove(containerId, { force: true });
     await images.releaseRootfs(containerId);
     if (taskId) {
       await removeTaskFiles(dirs.secretsDir, dirs.configsDir, taskId);
+      await volumes.removeAnonymous(taskId);
       await network?.detach(taskId);
     }
   };
@@ -154,8 +164,12 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
             const rootfs = await images.prepareRootfs(task.spec.image, id);
             await writeFileObjects(task, set, dirs);
             const mounts = planTaskMounts(task, dirs);
-            for (const m of mounts)
-              if (m.kind === 'bind' && m.createSource) await fs.mkdir(m.source, { recursive: true });
+            for (const m of mounts) {
+              if (m.kind !== 'bind' || !m.createSource) continue;
+              if (m.owned === 'volume')
+                await volumes.ensure(path.basename(m.source), volumeMeta(task, set, m.volume)); // prettier-ignore
+              else await fs.mkdir(m.source, { recursive: true });
+            }
             const attached = network && !task.spec.networkMode ? await network.attach(task, set) : undefined; // prettier-ignore
             if (attached?.resolvConfPath)
               mounts.push({ kind: 'bind', source: attached.resolvConfPath, target: '/etc/resolv.conf', readOnly: true, createSource: false }); // prettier-ignore

@@ -1,10 +1,11 @@
 // Requests the controller relays on behalf of users: logs (follow/since/tail), exec (stdin, tty resize, exit
-// code), stats and top of a task's container. Streams answer in chunks (done=false) and end with done=true; a
+// code), stats and top of a task's container, and this node's named volumes (volume.ls, volume.rm). Streams answer in chunks (done=false) and end with done=true; a
 // `cancel` naming the request id stops a stream.
 import type { RequestMessage } from '@tsstack/model';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ExecProcess, TerminalSize } from '@tsstack/runtime';
 import type { ContainerRuntimePort } from '../ports';
 import { containerIdFor } from '../drivers/container-spec';
+import type { VolumeRequests } from './volume-requests';
 
 type Reply = (done: boolean, data?: unknown, error?: string) => void;
 
@@ -24,9 +25,20 @@ export function parseSince(since: unknown, now = Date.now()): number | undefined
   return t;
 }
 
-export function requestHandler(runtime: ContainerRuntimePort, log?: (msg: string) => void) {
+/** `{cols, rows}` of an exec or resize request, when both are positive numbers. */
+export function terminalSize(args: Record<string, unknown>): TerminalSize | undefined {
+  const cols = Number(args.cols);
+  const rows = Number(args.rows);
+  return cols > 0 && rows > 0 ? { cols, rows } : undefined;
+}
+
+export function requestHandler(
+  runtime: ContainerRuntimePort,
+  log?: (msg: string) => void,
+  volumes?: VolumeRequests,
+) {
   const streams = new Map<string, AbortController>();
-  const execs = new Map<string, ChildProcessWithoutNullStreams>();
+  const execs = new Map<string, ExecProcess>();
 
   const logs = async (req: RequestMessage, reply: Reply) => {
     if (!runtime.logs) return reply(true, undefined, 'logs are not available from this agent');
@@ -68,6 +80,7 @@ export function requestHandler(runtime: ContainerRuntimePort, log?: (msg: string
       env: (req.args.env as Record<string, string> | undefined) ?? undefined,
       user: typeof req.args.user === 'string' ? req.args.user : undefined,
       cwd: typeof req.args.cwd === 'string' ? req.args.cwd : undefined,
+      size: terminalSize(req.args),
     });
     execs.set(req.requestId, child);
     if (req.args.stdin !== true) child.stdin.end();
@@ -100,9 +113,11 @@ export function requestHandler(runtime: ContainerRuntimePort, log?: (msg: string
         else child.stdin.write(Buffer.from(String(req.args.data), 'base64'));
         break;
       }
-      case 'exec.resize':
-        // The exec helper sets the window size at start; later resizes are not forwarded yet (docs/runtime.md).
+      case 'exec.resize': {
+        const size = terminalSize(req.args);
+        if (size) execs.get(String(req.args.execId))?.resize(size);
         break;
+      }
       case 'stats':
         if (!runtime.stats) return reply(true, undefined, 'stats are not available from this agent');
         runtime.stats(containerIdFor(req.taskId)).then((s) => reply(true, s), fail);
@@ -111,6 +126,19 @@ export function requestHandler(runtime: ContainerRuntimePort, log?: (msg: string
         if (!runtime.top) return reply(true, undefined, 'top is not available from this agent');
         runtime.top(containerIdFor(req.taskId)).then((rows) => reply(true, rows), fail);
         break;
+      case 'volume.ls':
+        if (!volumes) return reply(true, undefined, 'volumes are not available from this agent');
+        volumes.list().then((v) => reply(true, v), fail);
+        break;
+      case 'volume.rm': {
+        if (!volumes) return reply(true, undefined, 'volumes are not available from this agent');
+        const names = req.args.names;
+        if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
+          return reply(true, undefined, 'volume.rm needs names: an array of volume names');
+        const waitMs = typeof req.args.waitMs === 'number' ? req.args.waitMs : 0;
+        volumes.remove({ names: names as string[], waitMs }).then((r) => reply(true, r), fail);
+        break;
+      }
       case 'cancel': {
         const id = String(req.args.requestId);
         streams.get(id)?.abort();

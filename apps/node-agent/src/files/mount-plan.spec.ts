@@ -34,6 +34,7 @@ describe('planTaskMounts', () => {
         readOnly: false,
         createSource: true,
         owned: 'volume',
+        volume: 'shop_db',
       },
       {
         kind: 'bind',

@@ -12,6 +12,8 @@ export type HostMount =
       readOnly: boolean;
       createSource: boolean;
       owned?: 'volume';
+      /** A named volume's name (<stack>_<name>); absent for anonymous volumes and bind mounts. */
+      volume?: string;
     }
   | { kind: 'tmpfs'; target: string; readOnly: boolean; sizeBytes?: number; mode?: number }
   | { kind: 'file'; object: 'config' | 'secret'; name: string; source: string; target: string; mode: number };
@@ -34,6 +36,7 @@ export function planTaskMounts(task: Task, dirs: MountDirs): HostMount[] {
         readOnly: m.readOnly,
         createSource: true,
         owned: 'volume',
+        ...(m.source ? { volume: name } : {}),
       });
     } else if (m.type === 'bind') {
       out.push({

@@ -10,6 +10,7 @@ import type {
   HelloMessage,
   RequestMessage,
   TaskStatus,
+  TaskStatsSample,
   ClusterNode,
 } from '@tsstack/model';
 import { applyDelta, emptySet } from './assignment-book';
@@ -76,6 +77,11 @@ export class AgentSession {
   reportStatus(taskId: string, status: TaskStatus): void {
     this.outbox.put(taskId, status);
     this.flush();
+  }
+
+  /** Stats are a sample of now: while disconnected they are dropped, not held. */
+  reportStats(samples: TaskStatsSample[]): void {
+    this.send({ type: 'task.stats', samples });
   }
 
   async close(): Promise<void> {
