@@ -41,6 +41,14 @@ describe('assignmentTasks', () => {
     expect(assignmentTasks([assigned], 'n1', 5_500, 30_000, 1_000)[0]!.desiredState).toBe(TaskState.Remove);
   });
 
+  it('no drain for a task no other node routes to: its agent un-serves it itself before the stop', () => {
+    const stopping = t('a', { desiredState: TaskState.Shutdown, updatedAt: 5_000 });
+    const local = () => false;
+    expect(assignmentTasks([stopping], 'n1', 5_500, 30_000, 1_000, local)[0]!.desiredState).toBe(
+      TaskState.Shutdown,
+    );
+  });
+
   it('force hash changes with the counter only', () => {
     expect(forceHash('h', 0)).toBe('h');
     expect(forceHash('h', 2)).not.toBe(forceHash('h', 1));

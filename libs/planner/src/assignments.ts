@@ -17,7 +17,8 @@ export function isDraining(t: Task, now: number, drainMs: number): boolean {
  * Tasks of `nodeId` its agent must know about. A stopped task stays listed until the agent reports it
  * terminal; after `dropStoppingAfterMs` (and never before its stop_grace_period + 10 s) it is dropped anyway so
  * the agent removes the container as an orphan. A draining task (see isDraining) is still sent with desired
- * state running.
+ * state running, when other nodes may route to it (`routedFromOtherNodes`); its own agent takes a task out
+ * of its DNS and firewall before stopping it, so a task no other node routes to needs no drain.
  */
 export function assignmentTasks(
   tasks: Task[],
@@ -25,12 +26,14 @@ export function assignmentTasks(
   now: number,
   dropStoppingAfterMs: number,
   drainMs = 0,
+  routedFromOtherNodes: (t: Task) => boolean = () => true,
 ): Task[] {
   const out: Task[] = [];
   for (const t of tasks) {
     if (t.nodeId !== nodeId || t.status.state < TaskState.Assigned) continue;
     if (t.desiredState <= TaskState.Running) out.push(t);
-    else if (isDraining(t, now, drainMs)) out.push({ ...t, desiredState: TaskState.Running });
+    else if (isDraining(t, now, drainMs) && routedFromOtherNodes(t))
+      out.push({ ...t, desiredState: TaskState.Running });
     else if (isTerminal(t.status.state)) continue;
     else {
       // Never before the task's own stop_grace_period (plus 10 s) is over.

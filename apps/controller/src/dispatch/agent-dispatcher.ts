@@ -417,6 +417,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       snap.now,
       this.cfg.dropStoppingAfterMs,
       this.cfg.endpointDrainMs,
+      (t) => OverlayIpam.routedFromOtherNodes(snap.overlay, t),
     );
     const extras = this.extras(tasks, snap.stacks);
     const networks = this.networks(s.nodeId, tasks, snap);

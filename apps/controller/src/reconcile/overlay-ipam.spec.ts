@@ -93,4 +93,16 @@ describe('overlay IPAM', () => {
     ipam.allocate([task('t1', 'n1', stacks)], [], stacks, [node('n1'), node('n2')]);
     expect(nodeAddress(ipam, 'n2')).toBeUndefined();
   });
+
+  it('a task is routed from other nodes only when another node holds an address on its overlay', () => {
+    const stacks = stack(false);
+    const ipam = new OverlayIpam();
+    const [a] = ipam.allocate([task('t1', 'n1', stacks)], [], stacks, [node('n1'), node('n2')]);
+    expect(OverlayIpam.routedFromOtherNodes(ipam.toJSON(), a)).toBe(false);
+    const [b] = ipam.allocate([task('t2', 'n2', stacks)], [a], stacks, [node('n1'), node('n2')]);
+    expect(OverlayIpam.routedFromOtherNodes(ipam.toJSON(), a)).toBe(true);
+    expect(OverlayIpam.routedFromOtherNodes(ipam.toJSON(), b)).toBe(true);
+    const bridgeOnly = { ...a, networks: [{ network: 's_default', aliases: [], address: '' }] };
+    expect(OverlayIpam.routedFromOtherNodes(ipam.toJSON(), bridgeOnly)).toBe(false);
+  });
 });

@@ -128,6 +128,18 @@ export class OverlayIpam {
     return wanted;
   }
 
+  /**
+   * Whether nodes other than the task's own may route to it: it is on an overlay network where another node
+   * holds an address (that node programs the task's endpoint in its DNS, VIPs and routing mesh).
+   */
+  static routedFromOtherNodes(state: OverlayState | undefined, t: Task): boolean {
+    return t.networks.some((n) => {
+      const net = state?.ipam.networks[n.network];
+      if (!net) return false;
+      return Object.values(net.allocations).some((o) => o.startsWith('node:') && o !== `node:${t.nodeId}`);
+    });
+  }
+
   /** Overlay networks (id -> stack) on which `nodeId` holds a node address. */
   static nodeNetworks(
     state: OverlayState | undefined,
