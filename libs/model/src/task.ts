@@ -111,6 +111,8 @@ export interface ClusterNode {
   status: NodeStatus;
   /** The node's underlay address (VXLAN endpoint, ingress). */
   address: string;
+  /** CIDRs the node's host routes (from its agent's hello): overlay subnets stay clear of them. */
+  hostRoutes?: string[];
   resources: NodeResources;
   lastHeartbeat: number;
   agentVersion?: string;

@@ -204,6 +204,7 @@ export class AgentDispatcher implements SnapshotConsumer {
       node = {
         ...cur,
         address: h.address,
+        hostRoutes: h.hostRoutes,
         resources: h.resources,
         agentVersion: h.agentVersion,
         status: 'ready',
@@ -239,6 +240,7 @@ export class AgentDispatcher implements SnapshotConsumer {
         availability: 'active',
         status: 'ready',
         address: h.address,
+        hostRoutes: h.hostRoutes,
         resources: h.resources,
         lastHeartbeat: now,
         agentVersion: h.agentVersion,

@@ -105,4 +105,15 @@ describe('overlay IPAM', () => {
     const bridgeOnly = { ...a, networks: [{ network: 's_default', aliases: [], address: '' }] };
     expect(OverlayIpam.routedFromOtherNodes(ipam.toJSON(), bridgeOnly)).toBe(false);
   });
+
+  it("a new overlay's subnet stays clear of every node's host routes", () => {
+    const stacks = stack(false);
+    const first = new OverlayIpam();
+    first.allocate([task('t1', 'n1', stacks)], [], stacks, [node('n1')]);
+    const usual = first.toJSON().ipam.networks[NET]!.subnet;
+    const ipam = new OverlayIpam();
+    const busy = { ...node('n2'), hostRoutes: [usual, '192.168.1.0/24'] };
+    ipam.allocate([task('t1', 'n1', stacks)], [], stacks, [node('n1'), busy]);
+    expect(ipam.toJSON().ipam.networks[NET]!.subnet).not.toBe(usual);
+  });
 });

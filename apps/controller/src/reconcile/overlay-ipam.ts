@@ -50,8 +50,13 @@ export class OverlayIpam {
     return { ipam: this.ipam.toJSON(), vnis: { ...this.vnis }, nextVni: this.nextVni };
   }
 
-  private ensureNetwork(id: string, spec: NonNullable<ReturnType<typeof overlaySpec>>): void {
-    if (!this.ipam.network(id)) this.ipam.createNetwork({ id, driver: 'overlay', ipam: spec.ipam ?? [] }, []);
+  private ensureNetwork(
+    id: string,
+    spec: NonNullable<ReturnType<typeof overlaySpec>>,
+    hostRoutes: string[],
+  ): void {
+    if (!this.ipam.network(id))
+      this.ipam.createNetwork({ id, driver: 'overlay', ipam: spec.ipam ?? [] }, hostRoutes);
     this.vnis[id] ??= this.nextVni++;
   }
 
@@ -60,6 +65,9 @@ export class OverlayIpam {
    * filled in), then re-derive VIPs and node addresses from every task and release what nobody holds.
    */
   allocate(tasks: Task[], all: Task[], stacks: Map<string, StackSpec>, nodes: ClusterNode[] = []): Task[] {
+    // A new overlay's subnet avoids every node's host routes (this node's own bridges are filtered out
+    // by the IPAM: it knows their subnets).
+    const routes = [...new Set(nodes.flatMap((n) => n.hostRoutes ?? []))];
     const out = tasks.map((t) => {
       if (!isCurrent(t) || !t.networks.some((n) => !n.address && overlaySpec(stacks, t.stack, n.network)))
         return t;
@@ -69,7 +77,7 @@ export class OverlayIpam {
           const spec = overlaySpec(stacks, t.stack, n.network);
           if (!spec || n.address) return n;
           try {
-            this.ensureNetwork(n.network, spec);
+            this.ensureNetwork(n.network, spec, routes);
             const requested = t.spec.networks?.[n.network.slice(t.stack.length + 1)]?.ipv4Address;
             return { ...n, address: this.ipam.allocate(n.network, t.id, requested) };
           } catch (err) {
