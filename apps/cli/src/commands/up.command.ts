@@ -1,5 +1,6 @@
-// `tsstack up` and `tsstack plan`: load the stack files, print the plan, apply it, then follow progress
-// until every service reached its goal (exit 0) or one failed / --timeout passed (exit 1).
+// `tsstack up` and `tsstack plan`: load the stack files, build the images of `build:` services (up-build.ts)
+// before anything is deployed, print the plan, apply it, then follow progress until every service reached
+// its goal (exit 0) or one failed / --timeout passed (exit 1).
 import type { Command } from 'commander';
 import type { StackSpec } from '@tsstack/model';
 import { dataDir } from '../client/context';
@@ -11,6 +12,10 @@ import { renderPlan } from '../render/plan-renderer';
 import { ProgressRenderer, renderSummary } from '../render/progress-renderer';
 import { atGoal, progressFromTasks } from '../render/progress-from-tasks';
 import type { ApiClient } from '../client/api-client';
+import { buildRuntime, runtimeRunStep } from './image/runtime-run-step';
+import { openStore } from './image/store-options';
+import { buildForUp, buildTargets, pinBuiltImages, refuseRemoteBuilds } from './up-build';
+import { embeddedAgentImageRoot } from './up-image-root';
 
 function stackOptions(cmd: Command): Command {
   return cmd
@@ -27,6 +32,7 @@ interface UpOptions extends StackFileOptions {
   scale?: string[];
   removeOrphans?: boolean;
   pull?: string;
+  build?: boolean;
   json?: boolean;
 }
 
@@ -39,6 +45,33 @@ export function applyScale(spec: StackSpec, scales: string[]): void {
     if (!svc) throw new CliError('USAGE', `--scale ${s}: no service ${m[1]} in stack ${spec.name}`, 2);
     svc.deploy.replicas = Number(m[2]);
   }
+}
+
+const PULL_POLICIES = ['always', 'missing', 'never'] as const;
+
+/**
+ * Applies --pull always|missing|never to every service that is not built by `up` (usage error, exit 2, for
+ * any other value). It becomes the services' pull policy, so the agents pull (or refuse to) accordingly.
+ */
+export function applyPullFlag(spec: StackSpec, pull: string | undefined): void {
+  if (pull === undefined) return;
+  const policy = PULL_POLICIES.find((p) => p === pull);
+  if (!policy) throw new CliError('USAGE', `--pull ${pull}: use ${PULL_POLICIES.join('|')}`, 2);
+  for (const svc of Object.values(spec.services)) if (!svc.build) svc.pullPolicy = policy;
+}
+
+/** Builds (or refuses to build) the stack's `build:` services before `up` deploys anything. */
+async function prepareBuilds(spec: StackSpec, o: UpOptions, cmd: Command): Promise<void> {
+  const ctx = cliContext(cmd);
+  const targets = buildTargets(spec);
+  if (targets.length === 0) return;
+  if (!ctx.isDefault) return refuseRemoteBuilds(targets, o.build, ctx.url);
+  const root = embeddedAgentImageRoot(dataDir(process.env));
+  await buildForUp(spec, o.build, {
+    store: openStore({ root }),
+    run: runtimeRunStep(buildRuntime()),
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 export async function followProgress(
@@ -68,10 +101,14 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'give up waiting after this long', '300')
     .option('--scale <service=n>', 'override replicas (repeatable)', collect)
     .option('--remove-orphans', 'remove services no longer in the stack files')
-    .option('--pull <policy>', 'always|missing|never')
+    .option('--pull <policy>', 'pull policy of services without build: (always|missing|never)')
+    .option('--build', 'build images of services with build: even when present')
+    .option('--no-build', 'never build; fail when a build: image is missing')
     .action(async (o: UpOptions, cmd: Command) => {
       const spec = await loadStackFiles(o);
       applyScale(spec, o.scale ?? []);
+      applyPullFlag(spec, o.pull);
+      await prepareBuilds(spec, o, cmd);
       const client = await ensureControlPlane(cliContext(cmd), dataDir(process.env));
       const res = await client.deploy(spec.name, spec);
       process.stdout.write(renderPlan(spec.name, res.plan));
@@ -86,6 +123,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: UpOptions, cmd: Command) => {
       const spec = await loadStackFiles(o);
+      if (cliContext(cmd).isDefault && buildTargets(spec).length)
+        await pinBuiltImages(spec, openStore({ root: embeddedAgentImageRoot(dataDir(process.env)) }));
       const res = await makeClient(cmd).plan(spec.name, spec);
       process.stdout.write(o.json ? JSON.stringify(res.plan) + '\n' : renderPlan(spec.name, res.plan));
     });
