@@ -61,6 +61,8 @@ export interface ServiceSummary {
   running: number;
   image: string;
   version: number;
+  /** Bumped by every spec change (not by a scale); tasks carry the one they were made from. */
+  specVersion?: number;
   updateState?: 'updating' | 'paused' | 'completed' | 'rolling_back' | 'rollback_completed';
 }
 export interface ServiceListResponse {

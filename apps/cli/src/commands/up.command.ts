@@ -10,7 +10,7 @@ import { ensureControlPlane } from './embedded';
 import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
 import { renderPlan } from '../render/plan-renderer';
 import { ProgressRenderer, renderSummary } from '../render/progress-renderer';
-import { atGoal, progressFromTasks } from '../render/progress-from-tasks';
+import { atGoal, progressFromTasks, type ServiceGoal } from '../render/progress-from-tasks';
 import type { ApiClient } from '../client/api-client';
 import { buildRuntime, runtimeRunStep } from './image/runtime-run-step';
 import { openStore } from './image/store-options';
@@ -83,14 +83,18 @@ export async function followProgress(
   const renderer = new ProgressRenderer(Boolean(process.stdout.isTTY));
   const started = Date.now();
   for (;;) {
-    const progress = progressFromTasks(wanted, await client.listTasks({ stack: spec.name }), spec.name);
+    const [tasks, goals] = await Promise.all([
+      client.listTasks({ stack: spec.name }),
+      client.listServices(spec.name) as Promise<ServiceGoal[]>,
+    ]);
+    const progress = progressFromTasks(wanted, tasks, spec.name, goals);
     for (const p of progress) process.stdout.write(renderer.update(p));
     const failed = progress.some((p) => p.phase === 'failed');
     if (atGoal(progress) || failed || Date.now() - started > timeoutMs) {
       process.stdout.write(renderSummary(progress, Date.now() - started));
       return atGoal(progress);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 150));
   }
 }
 

@@ -3,18 +3,39 @@
 import type { TaskRow } from '../client/api-types';
 import type { ServiceProgress } from './progress-renderer';
 
-/** Task rows name services `<stack>_<service>` (as `docker service ls` does); `wanted` uses the file's names. */
+/** What the controller says of a service: its current spec version and rolling-update state. */
+export interface ServiceGoal {
+  service: string;
+  specVersion?: number;
+  updateState?: string;
+}
+
+/**
+ * Task rows name services `<stack>_<service>` (as `docker service ls` does); `wanted` uses the file's names.
+ * With `goals`, a task counts only once it runs the service's current spec version (an update is done when
+ * every replica was replaced), and a paused update is a failure.
+ */
 export function progressFromTasks(
   wanted: Record<string, number>,
   tasks: TaskRow[],
   stack?: string,
+  goals: ServiceGoal[] = [],
 ): ServiceProgress[] {
   return Object.keys(wanted)
     .sort()
     .map((service) => {
       const desired = wanted[service]!;
       const names = new Set([service, `${stack}_${service}`]);
-      const mine = tasks.filter((t) => names.has(t.service) && t.desiredState === 'running');
+      const goal = goals.find((g) => names.has(g.service));
+      if (goal?.updateState === 'paused') {
+        return { service, phase: 'failed', message: 'rolling update paused (a new task failed)' };
+      }
+      const mine = tasks.filter(
+        (t) =>
+          names.has(t.service) &&
+          t.desiredState === 'running' &&
+          (t.specVersion ?? 0) >= (goal?.specVersion ?? 0),
+      );
       // A health-checked task is ready once healthy, not when it merely runs (health 'starting').
       const running = mine.filter(
         (t) => t.state === 'running' && t.health !== 'starting' && t.health !== 'unhealthy',

@@ -152,6 +152,18 @@ describe('progressFromTasks', () => {
     ]);
     expect(p).toEqual([{ service: 'web', phase: 'starting', ready: 1, desired: 2 }]);
   });
+  it("during an update only tasks of the service's current spec version count; a paused update fails", () => {
+    const goals = [{ service: 'hello_web', specVersion: 2, updateState: 'updating' }];
+    const tasks = [
+      t('hello_web', 'running', { specVersion: 1 }),
+      t('hello_web', 'running', { specVersion: 2 }),
+    ];
+    expect(progressFromTasks({ web: 2 }, tasks, 'hello', goals)).toEqual([
+      { service: 'web', phase: 'starting', ready: 1, desired: 2 },
+    ]);
+    const paused = [{ service: 'hello_web', specVersion: 2, updateState: 'paused' }];
+    expect(progressFromTasks({ web: 2 }, tasks, 'hello', paused)[0]!.phase).toBe('failed');
+  });
   it('matches task rows named <stack>_<service>, as the controller lists them', () => {
     const p = progressFromTasks({ web: 2 }, [t('hello_web', 'running'), t('hello_web', 'running')], 'hello');
     expect(p).toEqual([{ service: 'web', phase: 'running', ready: 2, desired: 2 }]);

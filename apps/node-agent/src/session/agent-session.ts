@@ -18,6 +18,7 @@ import { StatusOutbox } from './status-outbox';
 import { reconnectDelay } from './backoff';
 import type { StateDir } from '../state/state-dir';
 import { AgentJoinError } from '../errors';
+import { netlink } from '@tsstack/network';
 
 export interface SessionOptions {
   controllerUrl: string;
@@ -26,6 +27,8 @@ export interface SessionOptions {
   name?: string;
   labels?: Record<string, string>;
   address?: string;
+  /** The host's routes (CIDRs) for the hello; the controller keeps overlay subnets clear of them. */
+  hostRoutes?(): Promise<string[]>;
   onAssignments(set: AssignmentSet): void;
   onRequest?(req: RequestMessage, reply: (done: boolean, data?: unknown, error?: string) => void): void;
   log?(msg: string): void;
@@ -46,6 +49,16 @@ export function controllerUrls(list: string): string[] {
     .filter(Boolean);
   if (!urls.length) throw new Error('no controller address given');
   return urls;
+}
+
+/** Destination CIDRs of this network namespace's routes; none when netlink cannot be read. */
+async function hostRouteCidrs(): Promise<string[]> {
+  try {
+    const routes = await netlink.routes();
+    return [...new Set(routes.map((r) => r.dst).filter((d) => d && d !== 'default'))];
+  } catch {
+    return [];
+  }
 }
 
 export class AgentSession {
@@ -121,7 +134,7 @@ export class AgentSession {
       labels: this.opts.labels ?? {},
       resources: { nanoCpus: os.cpus().length * 1e9, memoryBytes: os.totalmem() },
       agentVersion: '0.1.0',
-      hostRoutes: [],
+      hostRoutes: await (this.opts.hostRoutes ?? hostRouteCidrs)(),
     };
     return id
       ? { ...base, nodeId: id.nodeId, credential: id.credential }
