@@ -21,6 +21,7 @@ import * as stopStartCommand from './commands/stop-start.command';
 import * as imagesCommand from './commands/images.command';
 import * as pullPushCommand from './commands/pull-push.command';
 import * as volumeCommand from './commands/volume.command';
+import * as runCommand from './commands/run.command';
 
 export const VERSION = '0.1.0';
 
@@ -47,6 +48,7 @@ const REGISTRARS: Registrar[] = [
   imagesCommand,
   pullPushCommand,
   volumeCommand,
+  runCommand,
 ];
 
 /** Commands a later change implements; each prints that it is not built yet and exits 3. */

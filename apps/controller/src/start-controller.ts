@@ -1,7 +1,7 @@
 // startController: the whole controller in one call. Starts (or adopts) the owned redis-server when no Redis
 // URL is given, loads or creates the shared API and join tokens (written to <dataDir>/controller, 0600),
-// builds the store, dispatcher, engine and gateways, then the Nest REST app with /v1/agent, /v1/events and
-// /v1/exec upgraded on the same port. close() stops everything it started, the owned redis-server last.
+// builds the store, dispatcher, engine and gateways, then the Nest REST app with /v1/agent, /v1/events,
+// /v1/exec and /v1/run upgraded on the same port. close() stops everything it started, the owned redis-server last.
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -20,6 +20,7 @@ import { RequestRouter } from './dispatch/request-router';
 import { ClusterEngine } from './reconcile/cluster-engine';
 import { EventsGateway, filterFromQuery } from './gateway/events.gateway';
 import { ExecGateway } from './gateway/exec.gateway';
+import { RunGateway } from './gateway/run.gateway';
 import { StackService } from './domain/stack.service';
 import { ServiceOps } from './domain/service-ops.service';
 import { NodeOps } from './domain/node-ops.service';
@@ -103,6 +104,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     cleanups.push(async () => router.close());
     const events = new EventsGateway(store, log, metrics, cfg.eventsSlowClientBytes);
     const exec = new ExecGateway(store, router);
+    const oneOff = new RunGateway(store, router);
     const runtime: ControllerRuntime = {
       store,
       engine,
@@ -138,12 +140,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         dispatcher.wss.handleUpgrade(req, socket, head, (ws) => dispatcher.wss.emit('connection', ws, req));
         return;
       }
-      if (p !== '/v1/events' && p !== '/v1/exec') return refuseUpgrade(socket, 404, 'Not Found');
+      if (p !== '/v1/events' && p !== '/v1/exec' && p !== '/v1/run') return refuseUpgrade(socket, 404, 'Not Found'); // prettier-ignore
       if (!tokenOk(req, token)) return refuseUpgrade(socket, 401, 'Unauthorized');
       if (p === '/v1/events') {
         events.wss.handleUpgrade(req, socket, head, (ws) =>
           events.handle(ws, filterFromQuery(u.searchParams)),
         );
+      } else if (p === '/v1/run') {
+        oneOff.wss.handleUpgrade(req, socket, head, (ws) => oneOff.handle(ws, u.searchParams));
       } else {
         exec.wss.handleUpgrade(req, socket, head, (ws) => exec.handle(ws, u.searchParams));
       }
@@ -153,6 +157,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
     cleanups.push(() => exec.close());
+    cleanups.push(() => oneOff.close());
     cleanups.push(() => events.close());
     cleanups.push(() => dispatcher.close());
     await engine.start();
@@ -186,7 +191,9 @@ async function mountOpenApi(app: NestExpressApplication): Promise<void> {
       app,
       new DocumentBuilder()
         .setTitle('tsstack controller')
-        .setDescription('Stacks, services, tasks, nodes; WebSockets: /v1/events, /v1/exec, /v1/agent')
+        .setDescription(
+          'Stacks, services, tasks, nodes; WebSockets: /v1/events, /v1/exec, /v1/run, /v1/agent',
+        )
         .addBearerAuth()
         .build(),
     );

@@ -9,6 +9,7 @@ import { StateDir } from './state/state-dir';
 import { reconcileAssignments } from './exec/assignment-reconcile';
 import { runTask, type TaskController } from './exec/task-executor';
 import { requestHandler } from './exec/request-handler';
+import { OneOffRuns } from './exec/run-request';
 import type { ContainerRuntimePort } from './ports';
 import { createHash } from 'node:crypto';
 import { ImageStore } from '@tsstack/image';
@@ -152,6 +153,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       runtime,
       opts.log,
       volumeRequests(new VolumeStore(state.volumesDir), runtime, () => session.assignments.tasks),
+      new OneOffRuns(runtime, () => session.assignments, opts.log),
     ),
     onAssignments: (set) => {
       // Stops take effect at once; the rest is a reconcile of the whole set, so while one runs only the

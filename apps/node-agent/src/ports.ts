@@ -3,6 +3,7 @@
 // (libs/runtime + libs/image + a network port); tests may inject their own.
 import type { AssignmentSet, HealthStatus, Task } from '@tsstack/model';
 import type {
+  ContainerSpec,
   ContainerStats,
   ExecOptions,
   ExecProcess,
@@ -16,6 +17,8 @@ import type { TaskController } from './exec/task-executor';
 /** What a controller reports besides state steps: health changes of a running task. */
 export interface TaskHooks {
   onHealth?(status: HealthStatus, output?: string): void;
+  /** Rewrites the container spec just before it is created (the one-off of `tsstack run` swaps its process). */
+  containerSpec?(spec: ContainerSpec): ContainerSpec;
 }
 
 export interface ContainerRuntimePort {

@@ -148,7 +148,17 @@ export interface AssignmentsDelta {
 export interface RequestMessage {
   type: 'request';
   requestId: string;
-  op: 'logs' | 'exec' | 'stats' | 'top' | 'exec.stdin' | 'exec.resize' | 'cancel' | 'volume.ls' | 'volume.rm';
+  op:
+    | 'logs'
+    | 'exec'
+    | 'stats'
+    | 'top'
+    | 'exec.stdin'
+    | 'exec.resize'
+    | 'cancel'
+    | 'volume.ls'
+    | 'volume.rm'
+    | 'run';
   /** The task the request is about; '' for node-wide ops (volume.*). */
   taskId: string;
   args: Record<string, unknown>;

@@ -175,9 +175,8 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
               mounts.push({ kind: 'bind', source: attached.resolvConfPath, target: '/etc/resolv.conf', readOnly: true, createSource: false }); // prettier-ignore
             if (attached?.hostsPath)
               mounts.push({ kind: 'bind', source: attached.hostsPath, target: '/etc/hosts', readOnly: true, createSource: false }); // prettier-ignore
-            await runtime.create(
-              buildContainerSpec(task, image, rootfs, mounts, networkModeOf(task, attached)),
-            );
+            const spec = buildContainerSpec(task, image, rootfs, mounts, networkModeOf(task, attached));
+            await runtime.create(hooks?.containerSpec ? hooks.containerSpec(spec) : spec);
           } catch (err) {
             await removeAll(id, task.id).catch(() => undefined);
             if (err instanceof InvalidContainerSpecError || err instanceof TaskRejectedError) throw new TaskRejectedError((err as Error).message); // prettier-ignore

@@ -1,11 +1,13 @@
 // Requests the controller relays on behalf of users: logs (follow/since/tail), exec (stdin, tty resize, exit
-// code), stats and top of a task's container, and this node's named volumes (volume.ls, volume.rm). Streams answer in chunks (done=false) and end with done=true; a
+// code), stats and top of a task's container, this node's named volumes (volume.ls, volume.rm) and the one-off
+// containers of `tsstack run` (run-request.ts). Streams answer in chunks (done=false) and end with done=true; a
 // `cancel` naming the request id stops a stream.
 import type { RequestMessage } from '@tsstack/model';
 import type { ExecProcess, TerminalSize } from '@tsstack/runtime';
 import type { ContainerRuntimePort } from '../ports';
 import { containerIdFor } from '../drivers/container-spec';
 import type { VolumeRequests } from './volume-requests';
+import type { OneOffRuns } from './run-request';
 
 type Reply = (done: boolean, data?: unknown, error?: string) => void;
 
@@ -36,6 +38,7 @@ export function requestHandler(
   runtime: ContainerRuntimePort,
   log?: (msg: string) => void,
   volumes?: VolumeRequests,
+  runs?: OneOffRuns,
 ) {
   const streams = new Map<string, AbortController>();
   const execs = new Map<string, ExecProcess>();
@@ -107,6 +110,10 @@ export function requestHandler(
         }
         break;
       case 'exec.stdin': {
+        if (runs?.has(String(req.args.execId))) {
+          runs.stdin(String(req.args.execId), req.args.data === null || req.args.eof === true ? null : String(req.args.data)); // prettier-ignore
+          break;
+        }
         const child = execs.get(String(req.args.execId));
         if (!child) break;
         if (req.args.data === null || req.args.eof === true) child.stdin.end();
@@ -115,6 +122,7 @@ export function requestHandler(
       }
       case 'exec.resize': {
         const size = terminalSize(req.args);
+        if (size && runs?.has(String(req.args.execId))) runs.resize(String(req.args.execId), size);
         if (size) execs.get(String(req.args.execId))?.resize(size);
         break;
       }
@@ -125,6 +133,10 @@ export function requestHandler(
       case 'top':
         if (!runtime.top) return reply(true, undefined, 'top is not available from this agent');
         runtime.top(containerIdFor(req.taskId)).then((rows) => reply(true, rows), fail);
+        break;
+      case 'run':
+        if (!runs) return reply(true, undefined, 'run is not available from this agent');
+        runs.start(req.requestId, req.args, reply);
         break;
       case 'volume.ls':
         if (!volumes) return reply(true, undefined, 'volumes are not available from this agent');
@@ -141,6 +153,7 @@ export function requestHandler(
       }
       case 'cancel': {
         const id = String(req.args.requestId);
+        runs?.cancel(id);
         streams.get(id)?.abort();
         execs.get(id)?.kill('SIGKILL');
         break;
