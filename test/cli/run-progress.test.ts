@@ -142,7 +142,7 @@ describe('cli in a terminal and tsstack run, against the embedded control plane'
     }
     const lines = screen.split('\n').map((l) => l.trimEnd());
     for (const svc of SERVICES) expect(lines.filter((l) => l.startsWith(`${svc}: `))).toHaveLength(1);
-    expect(lines).toContain('web: running 2/2');
+    expect(lines).toContain('web: healthy 2/2');
     expect(lines).toContain('db: running 1/1');
     expect(lines).toContain('cache: running 1/1');
     expect(screen).toMatch(/^3 services reached their goal in [\d.]+s$/m);

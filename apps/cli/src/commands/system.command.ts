@@ -1,4 +1,5 @@
 // `tsstack system status|stop`: the embedded single-host control plane started by `tsstack up`.
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { dataDir } from '../client/context';
 import { cliContext, withContext } from '../client/make-client';
@@ -19,7 +20,13 @@ export function register(program: Command): void {
       const st = status(dir);
       const url = cliContext(cmd).url;
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ...st, controllerUrl: url, dataDir: dir }) + '\n');
+        // Addresses: the controller's URL, and the owned redis-server's unix socket (no TCP port).
+        const addressed = {
+          ...st,
+          controller: { ...st.controller, address: url },
+          redis: { ...st.redis, address: `unix://${path.join(dir, 'redis', 'redis.sock')}` },
+        };
+        process.stdout.write(JSON.stringify({ ...addressed, controllerUrl: url, dataDir: dir }) + '\n');
         return;
       }
       process.stdout.write(

@@ -44,13 +44,36 @@ export function progressFromTasks(
       if (failed && running < desired) {
         return { service, phase: 'failed', message: failed.error ?? `task ${failed.task} ${failed.state}` };
       }
+      const why = running < desired ? lastFailure(tasks, names, goal?.specVersion) : undefined;
       return {
         service,
-        phase: running >= desired ? 'running' : 'starting',
+        phase: running < desired ? 'starting' : healthChecked(mine) ? 'healthy' : 'running',
         ready: Math.min(running, desired),
         desired,
+        ...(why ? { message: why } : {}),
       };
     });
+}
+
+/**
+ * Why a service still waits: the error of its newest failed or rejected task of the current spec version,
+ * also one already replaced (desired shutdown), when the rows include those (`ps -a` rows).
+ */
+function lastFailure(tasks: TaskRow[], names: Set<string>, specVersion = 0): string | undefined {
+  const failed = tasks.filter(
+    (t) =>
+      names.has(t.service) &&
+      (t.state === 'failed' || t.state === 'rejected') &&
+      (t.specVersion ?? 0) >= specVersion,
+  );
+  const last = failed[failed.length - 1];
+  return last ? `last failure: ${last.error ?? `task ${last.task} ${last.state}`}` : undefined;
+}
+
+/** At goal with health checks: shown as `healthy n/n` rather than `running n/n`. */
+function healthChecked(tasks: TaskRow[]): boolean {
+  const running = tasks.filter((t) => t.state === 'running');
+  return running.length > 0 && running.every((t) => t.health === 'healthy');
 }
 
 export function atGoal(p: ServiceProgress[]): boolean {

@@ -21,7 +21,7 @@ export function progressLine(p: ServiceProgress): string {
     case 'removed':
       return `${p.service}: removed`;
     default:
-      return `${p.service}: ${p.phase} ${p.ready ?? 0}/${p.desired ?? 0}`;
+      return `${p.service}: ${p.phase} ${p.ready ?? 0}/${p.desired ?? 0}${p.message ? ` (${p.message})` : ''}`;
   }
 }
 
@@ -55,6 +55,6 @@ export function renderSummary(all: ServiceProgress[], elapsedMs: number): string
   if (failed.length)
     return `${failed.length} of ${all.length} services failed after ${secs}s: ${failed.map((f) => `${f.service} (${f.message ?? 'failed'})`).join(', ')}\n`; // prettier-ignore
   if (waiting.length)
-    return `${waiting.length} of ${all.length} services did not reach their goal in ${secs}s: ${waiting.map((w) => `${w.service} ${w.ready ?? 0}/${w.desired ?? '?'}`).join(', ')}\n`; // prettier-ignore
+    return `${waiting.length} of ${all.length} services did not reach their goal in ${secs}s: ${waiting.map((w) => `${w.service} ${w.ready ?? 0}/${w.desired ?? '?'}${w.message ? ` (${w.message})` : ''}`).join(', ')}\n`; // prettier-ignore
   return `${all.length} services reached their goal in ${secs}s\n`;
 }

@@ -1,0 +1,192 @@
+// The everyday lifecycle through the real `tsstack` binary against the real embedded control plane
+// (controller, owned redis, node agent as daemons), output read as a script would (stdout not a terminal):
+// up -d, up (plain progress lines, once each, and the summary), plan of a changed file, a redeploy that
+// replaces only the changed service, scale, logs of one, several and all services, a failing service (exit 1
+// with the reason), down; usage errors exit 2. afterAll: down, system stop, the agent's cleanup, the data dir.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'tsstack.js');
+// Its own subnet: another control plane on this host (a parallel test) may hold the default pool's first one.
+const SUBNET = `10.${140 + (process.pid % 40)}.${process.pid % 250}.0/24`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function stack(level: string, extra = ''): string {
+  return `name: life
+services:
+  web:
+    image: ${BUSYBOX_REFERENCE}
+    command: ['sh', '-c', 'echo web-started; exec sleep 3600']
+    init: true
+  db:
+    image: ${BUSYBOX_REFERENCE}
+    command: ['sh', '-c', 'echo db-started; exec sleep 3600']
+    init: true
+    environment:
+      LEVEL: ${level}
+${extra}networks:
+  default:
+    ipam:
+      config:
+        - subnet: ${SUBNET}
+`;
+}
+
+const BAD = `  bad:
+    image: ${BUSYBOX_REFERENCE}
+    command: ['/no/such/program']
+`;
+
+interface PsRow {
+  service: string;
+  task: string;
+  state: string;
+  desiredState: string;
+}
+
+describe('cli lifecycle against the embedded control plane, as a script sees it', () => {
+  let dataDir = '';
+  let imageRoot = '';
+  let env: NodeJS.ProcessEnv;
+  const file = (name: string) => path.join(dataDir, name);
+
+  const cli = (args: string[], timeoutMs = 120_000): SpawnSyncReturns<string> =>
+    spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
+  const running = (): PsRow[] =>
+    (JSON.parse(cli(['ps', '-p', 'life', '--format', 'json']).stdout) as PsRow[]).filter(
+      (t) => t.state === 'running' && t.desiredState === 'running',
+    );
+  const runningOf = (svc: string) => running().filter((t) => t.service === `life_${svc}`);
+  const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
+    const until = Date.now() + 90_000;
+    while (!ok()) {
+      if (Date.now() > until) throw new Error(`${what} did not happen in 90 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  beforeAll(async () => {
+    requireRoot();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-life-'));
+    imageRoot = path.join(dataDir, 'images');
+    env = {
+      ...process.env,
+      TSSTACK_DATA_DIR: dataDir,
+      TSSTACK_IMAGE_ROOT: imageRoot,
+      TSSTACK_EMBEDDED_ADDR: `127.0.0.1:${await freePort()}`,
+    };
+    const imported = cli(['image', 'import', (await busyboxImage()).ociLayout, BUSYBOX_REFERENCE]);
+    expect(imported.stderr).toBe('');
+    expect(imported.status).toBe(0);
+    fs.writeFileSync(file('v1.yml'), stack('a'));
+    fs.writeFileSync(file('v2.yml'), stack('b'));
+    fs.writeFileSync(file('v3.yml'), stack('b', BAD));
+  });
+
+  afterAll(() => {
+    if (!dataDir) return;
+    cli(['down', '-p', 'life']);
+    cli(['system', 'stop']);
+    cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('up -d returns with the plan; up then prints plain progress lines once each and the summary', () => {
+    const detached = cli(['up', '-d', '-f', file('v1.yml')]);
+    expect(detached.stderr).toBe('');
+    expect(detached.status).toBe(0);
+    expect(detached.stdout).toMatch(/^ {2}\+ db\s+create\s+\(new service\)$/m);
+    expect(detached.stdout).toMatch(/^ {2}\+ web\s+create\s+\(new service\)$/m);
+    expect(detached.stdout).not.toMatch(/reached their goal/);
+
+    const up = cli(['up', '-f', file('v1.yml'), '--timeout', '90']);
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+    expect(up.stdout).not.toContain('\x1b');
+    expect(up.stdout).toMatch(/^0 to create, 0 to update, 0 to remove, 2 unchanged\.$/m);
+    const progress = up.stdout.split('\n').filter((l) => /^(db|web): /.test(l));
+    expect(new Set(progress).size).toBe(progress.length);
+    expect(progress).toContain('db: running 1/1');
+    expect(progress).toContain('web: running 1/1');
+    expect(up.stdout.trimEnd().split('\n').pop()).toMatch(/^2 services reached their goal in [\d.]+s$/);
+  });
+
+  test('plan of a changed file names the one changed service and why; --json parses', () => {
+    const plan = cli(['plan', '-f', file('v2.yml')]);
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(/^ {2}~ db\s+update\s+\(environment changed\)$/m);
+    expect(plan.stdout).toMatch(/^ {2}= web\s+unchanged$/m);
+    const json = JSON.parse(cli(['plan', '-f', file('v2.yml'), '--json']).stdout) as Array<{ service: string; action: string }>; // prettier-ignore
+    expect(json.map((p) => [p.service, p.action])).toEqual([
+      ['db', 'update'],
+      ['web', 'unchanged'],
+    ]);
+  });
+
+  test('a redeploy with a changed env replaces only that service', async () => {
+    const web = runningOf('web').map((t) => t.task);
+    const db = runningOf('db').map((t) => t.task);
+    const up = cli(['up', '-f', file('v2.yml'), '--timeout', '90']);
+    expect(up.status).toBe(0);
+    await waitFor('db replaced', () => {
+      const now = runningOf('db').map((t) => t.task);
+      return now.length === 1 && now[0] !== db[0];
+    });
+    expect(runningOf('web').map((t) => t.task)).toEqual(web);
+  });
+
+  test('scale, then logs of one service, of several and of the whole stack', async () => {
+    const scaled = cli(['scale', '-p', 'life', 'web=3']);
+    expect(scaled.stdout).toBe('web scaled to 3\n');
+    expect(scaled.status).toBe(0);
+    await waitFor('3 web replicas running', () => runningOf('web').length === 3);
+    await waitFor('every web replica logged', () => {
+      const out = cli(['logs', '-p', 'life', 'web']).stdout;
+      return (out.match(/^[0-9a-f]{12} \| web-started$/gm) ?? []).length === 3;
+    });
+    const several = cli(['logs', '-p', 'life', 'web', 'db']);
+    expect(several.status).toBe(0);
+    expect(several.stdout).toMatch(/^web [0-9a-f]{12} \| web-started$/m);
+    expect(several.stdout).toMatch(/^db [0-9a-f]{12} \| db-started$/m);
+    const all = cli(['logs', '-p', 'life', '--tail', '1']);
+    expect(all.status).toBe(0);
+    // db's replaced task still has its log: one line per task, old and new.
+    expect(all.stdout.split('\n').filter((l) => l.startsWith('db ')).length).toBe(2);
+    expect(all.stdout.split('\n').filter((l) => l.startsWith('web ')).length).toBe(3);
+  });
+
+  test('a service that cannot start makes up exit 1 naming it; ps -a says why', () => {
+    const up = cli(['up', '-f', file('v3.yml'), '--timeout', '30']);
+    expect(up.status).toBe(1);
+    // `up` lists current tasks: it names the failure when it sees the failed task before its replacement.
+    expect(up.stdout).toMatch(/^1 of 3 services (failed after|did not reach their goal in) [\d.]+s: bad/m);
+    const all = JSON.parse(cli(['ps', '-p', 'life', '-a', '--format', 'json']).stdout) as Array<PsRow & { error?: string }>; // prettier-ignore
+    const failed = all.filter((t) => t.service === 'life_bad' && /failed|rejected/.test(t.state));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]!.error).toMatch(/no\/such\/program/);
+  });
+
+  test('usage errors exit 2; down removes the stack', () => {
+    expect(cli(['ps', '-p', 'life', '--format', 'xml']).status).toBe(2);
+    expect(cli(['up', '-f', file('missing.yml')]).status).toBe(2);
+    expect(cli(['logs']).status).toBe(2);
+    const down = cli(['down', '-p', 'life']);
+    expect(down.stdout).toBe('removed stack life\n');
+    expect(down.status).toBe(0);
+    const stacks = JSON.parse(cli(['stack', 'ls', '--json']).stdout) as Array<{ name: string }>;
+    expect(stacks.map((s) => s.name)).not.toContain('life');
+  });
+});
