@@ -182,6 +182,31 @@ describe('cli in a terminal and tsstack run, against the embedded control plane'
     expect(missing.stderr).toMatch(/no running task of oneoff_nosuch/);
   });
 
+  test('run in a terminal gets a terminal of the same size, and its exit code', async () => {
+    const script = path.join(dataDir, 'run-in-terminal.sh');
+    const exports = ['TSSTACK_DATA_DIR', 'TSSTACK_IMAGE_ROOT', 'TSSTACK_EMBEDDED_ADDR', 'PATH']
+      .map((k) => `export ${k}='${env[k]}'`)
+      .join('\n');
+    fs.writeFileSync(
+      script,
+      `${exports}\n'${process.execPath}' '${BIN}' run -p oneoff --rm web sh -c 'tty; stty size; exit 4'\n` +
+        `echo "EXIT=$?"\nsleep 600\n`,
+    );
+    expect(tmux(['new-session', '-d', '-s', 'tty', '-x', '100', '-y', '30', `bash '${script}'`]).status).toBe(
+      0,
+    );
+    let screen = '';
+    const until = Date.now() + 60_000;
+    while (!/EXIT=\d+/.test(screen)) {
+      if (Date.now() > until) throw new Error(`run did not finish in the terminal:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 300));
+      screen = tmux(['capture-pane', '-p', '-t', 'tty']).stdout;
+    }
+    expect(screen).toMatch(/^\/dev\/pts\/\d+$/m);
+    expect(screen).toMatch(/^30 100$/m);
+    expect(screen).toMatch(/EXIT=4/);
+  });
+
   test('run usage errors exit 2', () => {
     expect(cli(['run', '-p', 'oneoff', '-e', 'NOEQUALS', 'web', 'true']).status).toBe(2);
     expect(cli(['run', '-p', 'oneoff', 'web']).status).toBe(2);
