@@ -249,9 +249,18 @@ export function judgeField(
   supported: readonly string[],
   unsupported: readonly string[],
 ): FieldVerdict {
-  if (key.startsWith('x-') || supported.includes(key)) return { kind: 'ok' };
-  if (unsupported.includes(key)) return { kind: 'unsupported' };
+  if (key.startsWith('x-') || setOf(supported).has(key)) return { kind: 'ok' };
+  if (setOf(unsupported).has(key)) return { kind: 'unsupported' };
   return { kind: 'unknown', suggestion: didYouMean(key, [...supported, ...unsupported]) };
+}
+
+const fieldSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** The field list as a set, built once per list (keys are judged for every mapping of every service). */
+function setOf(list: readonly string[]): ReadonlySet<string> {
+  let set = fieldSets.get(list);
+  if (!set) fieldSets.set(list, (set = new Set(list)));
+  return set;
 }
 
 /** The closest known name within a small edit distance, if any. */

@@ -27,6 +27,7 @@ export interface ServiceContext {
   ) => Record<string, string> | undefined;
 }
 
+const SERVICE_FIELDS = { supported: SERVICE_SUPPORTED, unsupported: SERVICE_UNSUPPORTED };
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
 const PULL = {
   always: 'always',
@@ -49,7 +50,7 @@ export function normalizeService(
   raw: unknown,
 ): ServiceSpec | undefined {
   const path: PathSeg[] = ['services', name];
-  const s = c.mapping(raw, path, { supported: [...SERVICE_SUPPORTED], unsupported: SERVICE_UNSUPPORTED });
+  const s = c.mapping(raw, path, SERVICE_FIELDS);
   if (!s) return undefined;
   const at = (k: string): PathSeg[] => [...path, k];
   const bool = (k: string): boolean =>

@@ -15,7 +15,7 @@ import { isIpv4, isIp } from './ports-parser';
 import { shellSplit } from './shell-words';
 import { isPlainObject, type PathSeg } from './source-locations';
 import { parseBytes, parseDurationMs, parseMode } from './units';
-import { Checker, zBool, zInt, zListOrMap, zStr, zStrList, zUint } from './value-schemas';
+import { Checker, zBool, zInt, zListOrMap, zPositiveInt, zStr, zStrList, zUint } from './value-schemas';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const DNS_NAME =
@@ -81,7 +81,6 @@ export function healthcheck(c: Checker, v: unknown, path: PathSeg[]): Healthchec
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
 
 const Z_CONDITIONS = z.enum(CONDITIONS);
-const Z_MAX_FILE = zInt.pipe(z.number().min(1));
 const Z_DEVICES = z.array(
   z.union([
     z.string(),
@@ -254,7 +253,7 @@ export function logging(c: Checker, v: unknown, path: PathSeg[]): LoggingSpec {
     if (k === 'max-size')
       out.maxSizeBytes = c.parsed(parseBytes(val), [...path, 'options', k]) ?? out.maxSizeBytes;
     else if (k === 'max-file')
-      out.maxFile = c.check(Z_MAX_FILE, val, [...path, 'options', k], 'a number of files') ?? out.maxFile;
+      out.maxFile = c.check(zPositiveInt, val, [...path, 'options', k], 'a number of files') ?? out.maxFile;
     else
       c.error(
         [...path, 'options', k],

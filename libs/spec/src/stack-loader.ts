@@ -4,7 +4,7 @@
 // project name rules, profiles (--profile, COMPOSE_PROFILES). Every problem found is thrown at once as a
 // SpecError whose issues are located (file:line:col, field path, the line with a caret).
 import * as path from 'node:path';
-import type { StackSpec } from '@tsstack/model';
+import { SpecError, type StackSpec } from '@tsstack/model';
 import { parseDotenv } from './dotenv-parser';
 import { resolveExtends } from './extends-resolver';
 import { FileTooLarge, nodeFiles, type SpecFiles } from './file-reader';
@@ -20,8 +20,9 @@ import {
   type Tree,
 } from './source-locations';
 import { dnsLabel, normalizeStack } from './stack-normalizer';
-import { absPath, interpolateTree, resolvePaths } from './tree-passes';
+import { absPath, interpolateSlots, interpolateTree, resolvePaths } from './tree-passes';
 import { Checker } from './value-schemas';
+import { loadYamlFast, type TemplateSlot } from './fast-yaml-loader';
 import { loadYaml } from './yaml-loader';
 import { DNS_LABEL } from './service-parts';
 
@@ -63,8 +64,22 @@ export async function loadProject(
   opts: LoadStackOptions = {},
   files: SpecFiles = nodeFiles,
 ): Promise<LoadedProject> {
-  return new ProjectLoader(opts, files).load();
+  const fast = new ProjectLoader(opts, files, 'fast');
+  try {
+    return fast.load();
+  } catch (err) {
+    // The fast path keeps no locations: find every problem again with the located loader, which reports
+    // them with file:line:col (and is the one that decides, should the two ever disagree).
+    if (!(err instanceof SpecError) || !fast.usedFastPath) throw err;
+    return new ProjectLoader(opts, files, 'located').load();
+  }
 }
+
+/**
+ * `fast`: YAML through the js-yaml event parser without locations (loadYamlFast), for files it is sure of;
+ * `located`: every file through the `yaml` library with every value's location (loadYaml).
+ */
+type YamlMode = 'fast' | 'located';
 
 class ProjectLoader {
   private readonly issues = new IssueList();
@@ -74,10 +89,13 @@ class ProjectLoader {
   private vars: Record<string, string> = {};
   /** Whether any file used !reset or !override (else the strip pass is skipped). */
   private markers = false;
+  /** Whether any file was loaded without locations (then a SpecError must be found again, located). */
+  usedFastPath = false;
 
   constructor(
     private readonly opts: LoadStackOptions,
     private readonly fs: SpecFiles,
+    private readonly yamlMode: YamlMode,
   ) {
     this.cwd = opts.cwd ?? process.cwd();
     this.shellEnv = opts.env ?? stringEnv(process.env);
@@ -194,9 +212,11 @@ class ProjectLoader {
     // A missing file is reported by the caller, at the -f, include or extends that named it.
     if (text === undefined) return undefined;
     if (text.includes('!reset') || text.includes('!override')) this.markers = true;
-    const tree = loadYaml(file, text, this.issues);
-    if (!tree) return undefined;
-    interpolateTree(tree, lookup, this.issues, file);
+    const parsed = this.parseYaml(file, text);
+    if (!parsed) return undefined;
+    const { tree, templates } = parsed;
+    if (templates) interpolateSlots(templates, lookup, this.issues, file);
+    else interpolateTree(tree, lookup, this.issues, file);
     resolvePaths(tree, base, this.shellEnv.HOME);
     const withIncludes = this.applyIncludes(tree, file, base, stack);
     resolveExtends(
@@ -206,6 +226,19 @@ class ProjectLoader {
       this.issues,
     );
     return withIncludes;
+  }
+
+  /** The file's tree; from the fast path with the places of its `$` strings, else located. */
+  private parseYaml(file: string, text: string): { tree: Tree; templates?: TemplateSlot[] } | undefined {
+    if (this.yamlMode === 'fast') {
+      const fast = loadYamlFast(text);
+      if (fast) {
+        this.usedFastPath = true;
+        return fast;
+      }
+    }
+    const tree = loadYaml(file, text, this.issues);
+    return tree && { tree };
   }
 
   private loadOther(

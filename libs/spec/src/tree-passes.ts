@@ -40,6 +40,29 @@ export function interpolateTree(tree: Tree, lookup: Lookup, issues: IssueList, f
   walk(tree);
 }
 
+/**
+ * Interpolates only the given places (each a container and key holding a string), for a tree whose
+ * loader listed every string with a `$`. Issues carry the file only: the caller finds them again located.
+ */
+export function interpolateSlots(
+  slots: ReadonlyArray<readonly [object, PathSeg]>,
+  lookup: Lookup,
+  issues: IssueList,
+  file: string,
+): void {
+  for (const [obj, key] of slots) {
+    const container = obj as Record<PathSeg, unknown>;
+    const v = container[key];
+    if (typeof v !== 'string') continue;
+    try {
+      container[key] = interpolate(v, lookup);
+    } catch (err) {
+      if (!(err instanceof InterpolationError)) throw err;
+      issues.addAt({ file }, '', err.message);
+    }
+  }
+}
+
 function isRemote(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@') || s.startsWith('github.com/');
 }

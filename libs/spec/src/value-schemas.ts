@@ -10,14 +10,10 @@ import { show, type Parsed } from './units';
 const TRUE = new Set(['y', 'yes', 'true', 'on']);
 const FALSE = new Set(['n', 'no', 'false', 'off']);
 
-export const zInt = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^\s*[-+]?\d+\s*$/)
-    .transform(Number),
-]);
+const INT_TEXT = /^\s*[-+]?\d+\s*$/;
+export const zInt = z.union([z.number().int(), z.string().regex(INT_TEXT).transform(Number)]);
 export const zUint = zInt.pipe(z.number().min(0));
+export const zPositiveInt = zInt.pipe(z.number().min(1));
 export const zNumber = z.union([
   z.number(),
   z
@@ -39,6 +35,47 @@ export const zScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** `KEY=VAL` list or a map of scalars. */
 export const zListOrMap = z.union([z.array(zStr), z.record(z.string(), zScalar)]);
 
+const NOT_TRIVIAL = Symbol('not trivial');
+
+/**
+ * The common, already well-typed case of the schemas checked once or more per service, answered without
+ * zod (whose parse dominated normalization): the same output zod gives, or NOT_TRIVIAL to ask zod.
+ */
+function trivialParse(schema: z.ZodType, v: unknown): unknown {
+  if (schema === zStr) return typeof v === 'string' ? v : NOT_TRIVIAL;
+  if (schema === zInt) return Number.isSafeInteger(v) ? v : NOT_TRIVIAL;
+  if (schema === zUint) return Number.isSafeInteger(v) && (v as number) >= 0 ? v : NOT_TRIVIAL;
+  if (schema === zPositiveInt) {
+    // Also `"3"`, as interpolation and quoting leave it (logging's max-file is usually quoted).
+    const n = typeof v === 'string' && INT_TEXT.test(v) ? Number(v) : v;
+    return Number.isSafeInteger(n) && (n as number) >= 1 ? n : NOT_TRIVIAL;
+  }
+  if (schema === zNumber) return Number.isFinite(v) ? v : NOT_TRIVIAL;
+  if (schema === zBool) return typeof v === 'boolean' ? v : NOT_TRIVIAL;
+  if (schema === zStrList) return isStringList(v) ? [...v] : NOT_TRIVIAL;
+  if (schema === zListOrMap) {
+    if (isStringList(v)) return [...v];
+    if (isPlainObject(v) && !Object.prototype.hasOwnProperty.call(v, '__proto__')) {
+      for (const k in v) if (!isScalar(v[k])) return NOT_TRIVIAL;
+      return { ...v };
+    }
+    return NOT_TRIVIAL;
+  }
+  if (schema instanceof z.ZodEnum)
+    return typeof v === 'string' && (schema.options as unknown[]).includes(v) ? v : NOT_TRIVIAL;
+  return NOT_TRIVIAL;
+}
+
+function isStringList(v: unknown): v is string[] {
+  if (!Array.isArray(v)) return false;
+  for (const x of v) if (typeof x !== 'string') return false;
+  return true;
+}
+
+function isScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || Number.isFinite(v);
+}
+
 export class Checker {
   constructor(
     readonly root: Tree,
@@ -57,6 +94,8 @@ export class Checker {
     path: readonly PathSeg[],
     what: string,
   ): z.output<S> | undefined {
+    const quick = trivialParse(schema, value);
+    if (quick !== NOT_TRIVIAL) return quick as z.output<S>;
     const r = schema.safeParse(value);
     if (r.success) return r.data as z.output<S>;
     const first = r.error.issues[0]!;
@@ -104,8 +143,11 @@ export function toStringMap(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (k: string, val: string | undefined): void => {
-    if (val !== undefined)
+    if (val === undefined) return;
+    // defineProperty only where assignment would hit the prototype setter (it is slow for every key).
+    if (k === '__proto__')
       Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
+    else out[k] = val;
   };
   if (!v) return out;
   if (Array.isArray(v)) {

@@ -33,7 +33,7 @@ const SERVICE_NESTED_STRING_MAPS = new Set([
 const TOP_STRING_MAPS = new Set(['networks', 'volumes', 'configs', 'secrets']);
 
 /** True where a scalar is a string whatever it looks like (a map of strings keyed by the last segment). */
-function keepsSourceText(path: readonly PathSeg[]): boolean {
+export function keepsSourceText(path: readonly PathSeg[]): boolean {
   if (path[0] === 'services') {
     if (path.length === 4) return SERVICE_STRING_MAPS.has(path[2] as string);
     if (path.length === 5) return SERVICE_NESTED_STRING_MAPS.has(`${String(path[2])}.${String(path[3])}`);
