@@ -169,7 +169,7 @@ describe('up builds services with build: on the embedded control plane', () => {
     expect(up.stderr).not.toMatch(/RUN exit 9/);
     expect(up.stdout).toMatch(/\+ api\s+create/);
     expect(up.stdout).toMatch(/\+ web\s+create/);
-    expect({ status: up.status, output: up.stdout + up.stderr }).toMatchObject({ status: 0 });
+    expect(`${up.stdout}${up.stderr}exit ${up.status}`).toMatch(/exit 0$/);
 
     const run = execCat('web', '/app/run.txt');
     expect(run.stdout).toBe('run saw hello-1\n');
@@ -187,7 +187,7 @@ describe('up builds services with build: on the embedded control plane', () => {
     });
   });
 
-  test('up again builds nothing and changes nothing', () => {
+  test('up again builds nothing and changes nothing; plan agrees', () => {
     const before = [containerOf('web'), containerOf('api')];
     const up = cli(['up', '-f', 'stack.yml', '--timeout', '120']);
     expect(up.stderr).not.toMatch(/building/);
@@ -195,6 +195,10 @@ describe('up builds services with build: on the embedded control plane', () => {
     expect(up.stdout).toMatch(/= web\s+unchanged/);
     expect(up.status).toBe(0);
     expect([containerOf('web'), containerOf('api')]).toEqual(before);
+    // plan pins to the local images the same way, so it agrees with up.
+    const plan = cli(['plan', '-f', 'stack.yml']);
+    expect(plan.stdout).toMatch(/0 to create, 0 to update, 0 to remove, 2 unchanged/);
+    expect(plan.status).toBe(0);
   });
 
   test('a changed context is rebuilt with --build (not without); an unchanged one keeps its container', async () => {
@@ -212,7 +216,7 @@ describe('up builds services with build: on the embedded control plane', () => {
     );
     expect(rebuilt.stdout).toMatch(/~ web\s+update\s+\(image changed\)/);
     expect(rebuilt.stdout).toMatch(/= api\s+unchanged/);
-    expect({ status: rebuilt.status, output: rebuilt.stdout + rebuilt.stderr }).toMatchObject({ status: 0 });
+    expect(`${rebuilt.stdout}${rebuilt.stderr}exit ${rebuilt.status}`).toMatch(/exit 0$/);
     // up waits for the service's goal, but the replaced task may still be shutting down: wait for one.
     const until = Date.now() + 60_000;
     while (running('ubuild').filter((t) => t.service === 'ubuild_web').length !== 1) {
