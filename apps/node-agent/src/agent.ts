@@ -115,6 +115,19 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     });
   };
 
+  // Containers of tasks that left the set are removed beside the reconcile, not inside it: a batch of a
+  // rolling update must not wait for the previous batch's containers to be unmounted and deleted.
+  const removing = new Map<string, Promise<void>>();
+  const removeInBackground = (containerId: string) => {
+    if (removing.has(containerId)) return;
+    const p = runtime
+      .removeContainer(containerId)
+      .then(() => state.forget('container', containerId))
+      .catch((err: unknown) => opts.log?.(`remove container ${containerId}: ${String(err)}`))
+      .finally(() => removing.delete(containerId));
+    removing.set(containerId, p);
+  };
+
   const reconcile = async (set: AssignmentSet) => {
     await network?.sync?.(set);
     const observed = await runtime.list();
@@ -134,8 +147,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
           break;
         case 'remove-orphan':
         case 'remove-duplicate':
-          await runtime.removeContainer(a.containerId);
-          await state.forget('container', a.containerId);
+          removeInBackground(a.containerId);
           break;
       }
     }
@@ -200,6 +212,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       stats.stop();
       await session.close();
       await reconciling;
+      await Promise.all(removing.values());
       await managed?.close();
       // Containers keep running across agent restarts (a new agent adopts them); executors just detach.
     },

@@ -31,6 +31,8 @@ export function managedNetwork(
   const controllerServing = new Map<string, boolean>();
   const healthServing = new Map<string, boolean>();
   const applied = new Map<string, boolean>();
+  const appliedNetworks = new Map<string, string>();
+  let appliedIngress: string | undefined;
   const applyServing = async (net: NetworkManager, taskId: string): Promise<void> => {
     const want = (controllerServing.get(taskId) ?? true) && (healthServing.get(taskId) ?? true);
     if (applied.get(taskId) === want) return;
@@ -54,19 +56,39 @@ export function managedNetwork(
     async sync(set: AssignmentSet) {
       const net = await ready;
       for (const a of set.networks) {
-        await net.applyAssignment(a);
+        // The manager runs one change at a time, so a task's start must not wait behind other tasks'
+        // detaches for a network it does not need changed: unchanged assignments are skipped, and changes to
+        // a network that exists (endpoints of other tasks, peers, VIPs) are applied beside the reconcile, in
+        // order. Only a network that does not exist yet is waited for: the tasks attach to it.
+        const key = JSON.stringify(a);
+        const exists = net.networks().some((n) => n.id === a.id);
+        if (appliedNetworks.get(a.id) !== key || !exists) {
+          appliedNetworks.set(a.id, key);
+          const applying = net.applyAssignment(a).catch((err: unknown) => {
+            appliedNetworks.delete(a.id);
+            throw err;
+          });
+          if (!exists) await applying;
+          else applying.catch((err: Error) => log?.(`network ${a.id}: ${err.message}`));
+        }
         for (const ep of a.endpoints)
           if (ep.nodeId === myNodeId) controllerServing.set(ep.taskId, ep.serving);
       }
       for (const taskId of controllerServing.keys()) if (applied.has(taskId)) await applyServing(net, taskId);
-      await net.setIngress(set.ingress);
+      const ingressKey = JSON.stringify(set.ingress);
+      if (ingressKey !== appliedIngress) {
+        await net.setIngress(set.ingress);
+        appliedIngress = ingressKey;
+      }
       const wanted = new Set(set.networks.map((n) => n.id));
       // A network whose last task is still being removed goes on a later set, once it is detached.
       for (const n of net.networks())
-        if (!wanted.has(n.id))
+        if (!wanted.has(n.id)) {
+          appliedNetworks.delete(n.id);
           await net.removeNetwork(n.id).catch((err: Error) => {
             if (!(err instanceof NetworkInUseError)) log?.(`network ${n.id}: ${err.message}`);
           });
+        }
     },
 
     async attach(task: Task) {
