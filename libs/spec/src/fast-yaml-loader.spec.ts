@@ -175,12 +175,16 @@ describe('loadYamlFast', () => {
     ['two documents', 'a: 1\n---\nb: 2\n'],
     ['a top level list', '- a\n- b\n'],
     ['a scalar top level', 'hello\n'],
+    ['a tagged top level', '!reset {}\n'],
+    ['an overridden top level', '!override {a: 1}\n'],
     ['an empty file', ''],
     ['a comment only', '# nothing\n'],
     ['a pair in a flow sequence', 'a: [b: 1]\n'],
     ['a flow collection over several lines', 'a:\n  b: [x,\n  y]\n'],
     ['a flow collection closed on the next line', 'a: [x, y\n  ]\n'],
     ['a collection as a key', '? [a]\n: 1\n'],
+    ['an explicit key', '? a\n: 1\n'],
+    ['an empty key', 'a: 1\n: b: 2\n'],
     ['a merge of a list value', 'x: &l [1]\ny:\n  <<: *l\n'],
     ['a plain scalar starting with an indicator', 'a: ]\n'],
     ['an anchor without a space after it', 'a: &x{}\n'],
@@ -278,7 +282,11 @@ describe('loadYamlFast', () => {
       lineWidth: fc.constantFrom(0, 20, 80),
     }) as fc.Arbitrary<Parameters<typeof stringify>[2] & object>;
     fc.assert(
-      fc.property(anyTree, options, (v, o) => agrees(`top:\n${indent(stringify(v, o) ?? '')}`)),
+      fc.property(anyTree, options, (v, o) => {
+        const text = stringify(v, o) ?? '';
+        agrees(text);
+        agrees(`top:\n${indent(text)}`);
+      }),
       { numRuns: 1000 },
     );
   });

@@ -5,7 +5,14 @@
 // construct the two parsers might read differently), it returns undefined and the caller loads the file with
 // yaml-loader.ts, whose issues are located. stack-loader.ts re-runs a whole load that way on any issue.
 import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event, type ScalarEvent } from 'js-yaml';
-import { defineChild, OverrideMarker, ResetMarker, type PathSeg, type Tree } from './source-locations';
+import {
+  defineChild,
+  isPlainObject,
+  OverrideMarker,
+  ResetMarker,
+  type PathSeg,
+  type Tree,
+} from './source-locations';
 import { keepsSourceText, MAX_ALIAS_EXPANSION, MAX_DEPTH } from './yaml-loader';
 
 /** A place in a tree holding a string with a `$` in it: what interpolation has to look at. */
@@ -19,6 +26,8 @@ export interface FastTree {
 
 /** The plain tree of one Compose file, or undefined: load it with loadYaml instead. */
 export function loadYamlFast(text: string): FastTree | undefined {
+  // Explicit keys (`? key`) are rare in Compose files and read differently by the two parsers in corners.
+  if (text.includes('?') && EXPLICIT_KEY.test(text)) return undefined;
   let events: Event[];
   try {
     events = parseEvents(text, { maxDepth: MAX_DEPTH });
@@ -35,13 +44,15 @@ export function loadYamlFast(text: string): FastTree | undefined {
   try {
     const tree = conv.convert(1, 0, false);
     // Anything after the top-level mapping (a second document) is for the located loader to judge.
-    if (conv.pos !== events.length - 1) return undefined;
-    return { tree: tree as Tree, templates: conv.templates };
+    if (conv.pos !== events.length - 1 || !isPlainObject(tree)) return undefined;
+    return { tree, templates: conv.templates };
   } catch (err) {
     if (err instanceof Unsure) return undefined;
     throw err;
   }
 }
+
+const EXPLICIT_KEY = /^[ \t-]*\?(?:[ \t]|$)|[{[,:][ \t]*\?(?:[ \t]|$)/m;
 
 /** Thrown inside the converter: this file is for the located loader. */
 class Unsure extends Error {}
@@ -207,7 +218,8 @@ class EventConverter {
     while (this.events[i]!.type !== EVENT_ID.POP) {
       const k = this.events[i]!;
       // Keys: plain scalars without tag or anchor (yaml-loader never registers a key's anchor).
-      if (k.type !== EVENT_ID.SCALAR || k.tagStart >= 0 || k.anchorStart >= 0) unsure();
+      // An empty key (a line starting with `: `) is where yaml is stricter than js-yaml.
+      if (k.type !== EVENT_ID.SCALAR || k.tagStart >= 0 || k.anchorStart >= 0 || k.valueStart < 0) unsure();
       const raw = this.scalarText(k);
       const plain = k.style === SCALAR_STYLE.PLAIN;
       i++;
@@ -245,14 +257,14 @@ class EventConverter {
     const isList = e.type === EVENT_ID.SEQUENCE && e.tagStart < 0 && e.anchorStart < 0;
     if (!isList) {
       const v = this.convert(at, depth + 1, inAlias);
-      if (!isTree(v)) unsure();
+      if (!isPlainObject(v)) unsure();
       return [v];
     }
     const out: Tree[] = [];
     let i = at + 1;
     while (this.events[i]!.type !== EVENT_ID.POP) {
       const v = this.convert(i, depth + 1, inAlias);
-      if (!isTree(v)) unsure();
+      if (!isPlainObject(v)) unsure();
       out.push(v);
       i = this.pos;
     }
@@ -341,14 +353,4 @@ class EventConverter {
     if (n.endsWith(':')) unsure();
     return n;
   }
-}
-
-function isTree(v: unknown): v is Tree {
-  return (
-    v !== null &&
-    typeof v === 'object' &&
-    !Array.isArray(v) &&
-    !(v instanceof ResetMarker) &&
-    !(v instanceof OverrideMarker)
-  );
 }

@@ -79,7 +79,7 @@ export function normalizeService(
         ? undefined
         : c.check(zListOrMap, s.labels, at('labels'), 'a list of KEY=VALUE or a mapping'),
     ),
-    ports: list(c, s.ports, at('ports'), parsePort, (o, p) => c.mapping(o, p, NESTED_FIELDS.port)).flat(),
+    ports: concat(list(c, s.ports, at('ports'), parsePort, (o, p) => c.mapping(o, p, NESTED_FIELDS.port))),
     volumes: list(c, s.volumes, at('volumes'), parseMount, (o, p) => judgeVolume(c, o, p)) as MountSpec[],
     networks: parts.networks(c, s.networks, at('networks')),
     dependsOn: parts.dependsOn(c, s.depends_on, at('depends_on')),
@@ -269,6 +269,13 @@ function judgeVolume(c: Checker, o: Tree, p: PathSeg[]): void {
   for (const k of ['bind', 'volume', 'tmpfs'] as const) {
     if (o[k] !== undefined && o[k] !== null) c.mapping(o[k], [...p, k], NESTED_FIELDS[`volume.${k}`]);
   }
+}
+
+/** `lists.flat()`, without the generic builtin's cost (it showed in profiles of 1000-service stacks). */
+function concat<T>(lists: T[][]): T[] {
+  const out: T[] = [];
+  for (const l of lists) for (const x of l) out.push(x);
+  return out;
 }
 
 function list<T>(
