@@ -2,30 +2,16 @@
 // control plane (controller, owned redis, node agent as daemons) with a small busybox stack, and pull/push
 // against Debian's docker-registry on loopback. Everything is torn down in afterAll: down, system stop and
 // the agent's cleanup, the registry and the temporary data dir.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageStore } from '@tsstack/image';
-import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+import { BUSYBOX_REFERENCE, requireRoot, startEmbeddedCli, type EmbeddedCli } from '@tsstack/testkit';
 import { startRegistry, type Registry } from '../image/registry-harness';
 import type { ServiceSummary, StackSpec } from '@tsstack/model';
 import { statsRows } from '../../apps/cli/src/commands/stats.command';
 import { planStop } from '../../apps/cli/src/commands/stop-start.command';
 import { stackImages } from '../../apps/cli/src/commands/pull-push.command';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsstack.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const STACK = `name: cmds
 services:
@@ -43,20 +29,14 @@ services:
 describe('cli commands against the embedded control plane: stats, top, images, stop/start, pull/push', () => {
   let dataDir = '';
   let imageRoot = '';
-  let env: NodeJS.ProcessEnv;
+  let plane: EmbeddedCli | undefined;
   let registry: Registry | undefined;
 
   const cli = (
     args: string[],
     extraEnv: NodeJS.ProcessEnv = {},
     timeoutMs = 120_000,
-  ): SpawnSyncReturns<string> =>
-    spawnSync(process.execPath, [BIN, ...args], {
-      env: { ...env, ...extraEnv },
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      cwd: ROOT,
-    });
+  ): SpawnSyncReturns<string> => plane!.cli(args, { env: extraEnv, timeoutMs });
   // ps names a task's service stack_service.
   const running = (service: string): number =>
     (
@@ -75,17 +55,8 @@ describe('cli commands against the embedded control plane: stats, top, images, s
 
   beforeAll(async () => {
     requireRoot();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-cmds-'));
-    imageRoot = path.join(dataDir, 'images');
-    env = {
-      ...process.env,
-      TSSTACK_DATA_DIR: dataDir,
-      TSSTACK_IMAGE_ROOT: imageRoot,
-      TSSTACK_EMBEDDED_ADDR: `127.0.0.1:${await freePort()}`,
-    };
-    const imported = cli(['image', 'import', (await busyboxImage()).ociLayout, BUSYBOX_REFERENCE]);
-    expect(imported.stderr).toBe('');
-    expect(imported.status).toBe(0);
+    plane = await startEmbeddedCli('cmds');
+    ({ dataDir, imageRoot } = plane);
     fs.writeFileSync(path.join(dataDir, 'stack.yml'), STACK);
     const up = cli(['up', '-f', path.join(dataDir, 'stack.yml'), '--timeout', '90']);
     expect(up.stderr).toBe('');
@@ -93,12 +64,8 @@ describe('cli commands against the embedded control plane: stats, top, images, s
   });
 
   afterAll(async () => {
-    if (!dataDir) return;
-    cli(['down', '-p', 'cmds']);
-    cli(['system', 'stop']);
-    cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
     await registry?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    plane?.teardown(['cmds']);
   });
 
   test('stats --no-stream: one row per running task with cpu %, memory and pids; json too', () => {

@@ -3,26 +3,13 @@
 // up -d, up (plain progress lines, once each, and the summary), plan of a changed file, a redeploy that
 // replaces only the changed service, scale, logs of one, several and all services, a failing service (exit 1
 // with the reason), down; usage errors exit 2. afterAll: down, system stop, the agent's cleanup, the data dir.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+import { BUSYBOX_REFERENCE, requireRoot, startEmbeddedCli, type EmbeddedCli } from '@tsstack/testkit';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsstack.js');
 // Its own subnet: another control plane on this host (a parallel test) may hold the default pool's first one.
 const SUBNET = `10.${140 + (process.pid % 40)}.${process.pid % 250}.0/24`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function stack(level: string, extra = ''): string {
   return `name: life
@@ -59,12 +46,11 @@ interface PsRow {
 
 describe('cli lifecycle against the embedded control plane, as a script sees it', () => {
   let dataDir = '';
-  let imageRoot = '';
-  let env: NodeJS.ProcessEnv;
+  let plane: EmbeddedCli | undefined;
   const file = (name: string) => path.join(dataDir, name);
 
   const cli = (args: string[], timeoutMs = 120_000): SpawnSyncReturns<string> =>
-    spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
+    plane!.cli(args, { timeoutMs });
   const running = (): PsRow[] =>
     (JSON.parse(cli(['ps', '-p', 'life', '--format', 'json']).stdout) as PsRow[]).filter(
       (t) => t.state === 'running' && t.desiredState === 'running',
@@ -80,29 +66,14 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
 
   beforeAll(async () => {
     requireRoot();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-life-'));
-    imageRoot = path.join(dataDir, 'images');
-    env = {
-      ...process.env,
-      TSSTACK_DATA_DIR: dataDir,
-      TSSTACK_IMAGE_ROOT: imageRoot,
-      TSSTACK_EMBEDDED_ADDR: `127.0.0.1:${await freePort()}`,
-    };
-    const imported = cli(['image', 'import', (await busyboxImage()).ociLayout, BUSYBOX_REFERENCE]);
-    expect(imported.stderr).toBe('');
-    expect(imported.status).toBe(0);
+    plane = await startEmbeddedCli('life');
+    ({ dataDir } = plane);
     fs.writeFileSync(file('v1.yml'), stack('a'));
     fs.writeFileSync(file('v2.yml'), stack('b'));
     fs.writeFileSync(file('v3.yml'), stack('b', BAD));
   });
 
-  afterAll(() => {
-    if (!dataDir) return;
-    cli(['down', '-p', 'life']);
-    cli(['system', 'stop']);
-    cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => plane?.teardown(['life']));
 
   test('up -d returns with the plan; up then prints plain progress lines once each and the summary', () => {
     const detached = cli(['up', '-d', '-f', file('v1.yml')]);

@@ -6,24 +6,18 @@
 // down: the tmux server, down, system stop, the agent's cleanup and the temporary data dir.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runtimeStateRoot } from '@tsstack/node-agent';
-import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
+import {
+  BUSYBOX_REFERENCE,
+  requireRoot,
+  startEmbeddedCli,
+  TSSTACK_BIN,
+  type EmbeddedCli,
+} from '@tsstack/testkit';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsstack.js');
+const BIN = TSSTACK_BIN;
 const SERVICES = ['cache', 'db', 'web'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // Its own subnet: another control plane on this host (a parallel test) may hold the default pool's first one.
 const SUBNET = `10.${180 + (process.pid % 40)}.${process.pid % 250}.0/24`;
@@ -63,18 +57,12 @@ interface PsRow {
 
 describe('cli in a terminal and tsstack run, against the embedded control plane', () => {
   let dataDir = '';
-  let imageRoot = '';
   let env: NodeJS.ProcessEnv;
+  let plane: EmbeddedCli | undefined;
   const tmuxSocket = `tsstack-test-${process.pid}`;
 
   const cli = (args: string[], input?: string, timeoutMs = 120_000): SpawnSyncReturns<string> =>
-    spawnSync(process.execPath, [BIN, ...args], {
-      env,
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      cwd: ROOT,
-      input,
-    });
+    plane!.cli(args, { input, timeoutMs });
   const tmux = (args: string[]): SpawnSyncReturns<string> =>
     spawnSync('tmux', ['-L', tmuxSocket, ...args], { encoding: 'utf8' });
   const containers = (): string[] => {
@@ -86,27 +74,15 @@ describe('cli in a terminal and tsstack run, against the embedded control plane'
 
   beforeAll(async () => {
     requireRoot();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-run-'));
-    imageRoot = path.join(dataDir, 'images');
-    env = {
-      ...process.env,
-      TSSTACK_DATA_DIR: dataDir,
-      TSSTACK_IMAGE_ROOT: imageRoot,
-      TSSTACK_EMBEDDED_ADDR: `127.0.0.1:${await freePort()}`,
-    };
-    const imported = cli(['image', 'import', (await busyboxImage()).ociLayout, BUSYBOX_REFERENCE]);
-    expect(imported.stderr).toBe('');
-    expect(imported.status).toBe(0);
+    plane = await startEmbeddedCli('run');
+    ({ dataDir, env } = plane);
     fs.writeFileSync(path.join(dataDir, 'stack.yml'), STACK);
   });
 
   afterAll(() => {
-    if (!dataDir) return;
+    if (!plane) return;
     tmux(['kill-server']);
-    cli(['down', '-p', 'oneoff']);
-    cli(['system', 'stop']);
-    cli(['node-agent', '--cleanup', '--state-dir', path.join(dataDir, 'agent'), '--image-root', imageRoot]);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    plane.teardown(['oneoff']);
   });
 
   test('up in tmux: progress lines update in place, one per service, then the summary', async () => {
