@@ -6,23 +6,10 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageStore } from '@tsstack/image';
-import { busyboxImage, BUSYBOX_REFERENCE, requireRoot } from '@tsstack/testkit';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsstack.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { busyboxImage, BUSYBOX_REFERENCE, freePort, requireRoot, TSSTACK_BIN as BIN } from '@tsstack/testkit';
 
 const DOCKERFILE = `FROM ${BUSYBOX_REFERENCE}
 COPY greeting.txt /app/greeting.txt

@@ -5,23 +5,10 @@
 // loopback port and creates only tsstack's own bridge, rules and namespaces, never touching the uplink.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runtimeStateRoot } from '@tsstack/node-agent';
-import { requireRoot } from '@tsstack/testkit';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsstack.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, REPO_ROOT as ROOT, requireRoot, TSSTACK_BIN as BIN } from '@tsstack/testkit';
 
 describe('single host: tsstack up, the Quick start path', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-e2e-'));

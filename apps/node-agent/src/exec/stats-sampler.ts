@@ -3,17 +3,8 @@
 import type { TaskStatsSample } from '@tsstack/model';
 
 /** One reading of a task's container: cgroup counters plus its network namespace's byte counters. */
-export interface RawTaskReading {
-  taskId: string;
-  stack: string;
-  service: string;
+export interface RawTaskReading extends Omit<TaskStatsSample, 'cpuPercent'> {
   cpuUsageNs: number;
-  memoryUsageBytes: number;
-  memoryLimitBytes?: number;
-  pids: number;
-  netRxBytes: number;
-  netTxBytes: number;
-  readAt: number;
 }
 
 /** Percent of one CPU between two readings; undefined when time did not move or the counter went back. */
