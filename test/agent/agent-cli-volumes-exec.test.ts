@@ -3,25 +3,14 @@
 // CLI -> resize frame -> agent -> TIOCSWINSZ), `events --filter type=task.stats` prints stats events, and
 // `volume ls`, `volume rm` (refused in use) and `down -v` work as a user types them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TaskRow, TsstackEvent, VolumeRow } from '@tsstack/model';
-import { ImageStore } from '@tsstack/image';
-import { createTaskNetns, removeTaskNetns } from '@tsstack/network';
-import { cleanupAgent, startAgent, type AgentHandle, type TaskNetworkPort } from '@tsstack/node-agent';
-import { loadStack } from '@tsstack/spec';
-import { busyboxImage, BUSYBOX_REFERENCE, requireCommand, requireRoot } from '@tsstack/testkit';
-import { ctl, tempDir, waitFor, type Ctl } from '../controller/controller-kit';
+import { BUSYBOX_REFERENCE, requireCommand, requireRoot } from '@tsstack/testkit';
+import { waitFor, type Ctl } from '../controller/controller-kit';
+import { startAgentRig, type AgentRig } from './agent-rig';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'tsstack.js');
-
-function loopbackOnlyNetwork(netnsDir: string): TaskNetworkPort {
-  return {
-    attach: async (task) => ({ netnsPath: await createTaskNetns(task.id, netnsDir) }),
-    setServing: async () => undefined,
-    detach: (taskId) => removeTaskNetns(taskId, netnsDir),
-  };
-}
 
 interface Cli {
   child: ChildProcess;
@@ -32,8 +21,7 @@ interface Cli {
 describe('tsstack exec, events, volume and down -v against a real controller and agent (root)', () => {
   let dir: string;
   let c: Ctl;
-  let agent: AgentHandle | undefined;
-  let netnsDir: string;
+  let rig: AgentRig | undefined;
   const started: ChildProcess[] = [];
 
   const cli = (cmd: string, args: string[]): Cli => {
@@ -52,12 +40,7 @@ describe('tsstack exec, events, volume and down -v against a real controller and
     const r = cli(process.execPath, [BIN, ...args]);
     return { code: await r.done, out: r.out() };
   };
-  const deploy = async (name: string, yaml: string) => {
-    const file = path.join(dir, `${name}.yml`);
-    await fs.writeFile(file, yaml);
-    const spec = await loadStack({ files: [file], projectName: name });
-    expect((await c.api('PUT', `/v1/stacks/${name}`, { stack: spec })).status).toBe(200);
-  };
+  const deploy = (name: string, yaml: string) => rig!.deploy(name, yaml);
   const running = (stack: string) =>
     waitFor(
       `a running task of ${stack}`,
@@ -73,20 +56,9 @@ describe('tsstack exec, events, volume and down -v against a real controller and
     requireCommand('stty', 'coreutils');
     if (!existsSync(path.resolve(__dirname, '..', '..', 'dist')))
       throw new Error('dist/ is missing: run `npm run build:ts` first');
-    dir = await tempDir('tsstack-agent-cli-');
-    netnsDir = path.join('/run', path.basename(dir) + '-netns');
-    await new ImageStore({ root: path.join(dir, 'images') }).importOciLayout((await busyboxImage()).ociLayout, BUSYBOX_REFERENCE); // prettier-ignore
-    c = await ctl(dir, { stoppingGraceMs: 1500 });
-    agent = await startAgent({
-      controllerUrl: c.url,
-      joinToken: c.joinToken,
-      stateDir: path.join(dir, 'agent'),
-      name: 'host-1',
-      imageRoot: path.join(dir, 'images'),
-      cgroupParent: '/tsstack-agent-cli-test',
-      network: loopbackOnlyNetwork(netnsDir),
-      statsIntervalMs: 300,
-    });
+    rig = await startAgentRig('agent-cli', { statsIntervalMs: 300 });
+    ({ dir, c } = rig);
+    await rig.start();
     await deploy(
       'app',
       `services:\n  db:\n    image: ${BUSYBOX_REFERENCE}\n    command: ['sleep', '600']\n    stop_grace_period: 300ms\n    volumes: ['data:/data']\nvolumes:\n  data: {}\n`, // prettier-ignore
@@ -94,15 +66,7 @@ describe('tsstack exec, events, volume and down -v against a real controller and
   });
   afterAll(async () => {
     for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    try {
-      await agent?.close();
-      await cleanupAgent(path.join(dir, 'agent'), undefined, path.join(dir, 'images'));
-    } finally {
-      spawnSync('umount', ['-R', netnsDir]);
-      await fs.rm(netnsDir, { recursive: true, force: true }).catch(() => undefined);
-      await c?.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    await rig?.close();
   });
 
   it('exec in a terminal follows the terminal size and exits with the command code', async () => {

@@ -7,77 +7,27 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StackSpec, TaskRow } from '@tsstack/model';
-import { ImageStore } from '@tsstack/image';
-import { createTaskNetns, removeTaskNetns } from '@tsstack/network';
-import {
-  cleanupAgent,
-  runtimeStateRoot,
-  startAgent,
-  type AgentHandle,
-  type TaskNetworkPort,
-} from '@tsstack/node-agent';
+import { runtimeStateRoot } from '@tsstack/node-agent';
 import { ContainerRuntime } from '@tsstack/runtime';
-import { loadStack } from '@tsstack/spec';
-import { busyboxImage, BUSYBOX_REFERENCE, requireCommand, requireRoot } from '@tsstack/testkit';
-import { ctl, tempDir, waitFor, type Ctl } from '../controller/controller-kit';
-
-function loopbackOnlyNetwork(netnsDir: string): TaskNetworkPort {
-  return {
-    attach: async (task) => ({ netnsPath: await createTaskNetns(task.id, netnsDir) }),
-    setServing: async () => undefined,
-    detach: (taskId) => removeTaskNetns(taskId, netnsDir),
-  };
-}
+import { BUSYBOX_REFERENCE } from '@tsstack/testkit';
+import { waitFor, type Ctl } from '../controller/controller-kit';
+import { startAgentRig, type AgentRig } from './agent-rig';
 
 describe('agent with the real controller and the native runtime (root)', () => {
   let dir: string;
   let c: Ctl;
-  let agent: AgentHandle | undefined;
   let netnsDir: string;
-  const start = async () =>
-    (agent = await startAgent({
-      controllerUrl: c.url,
-      joinToken: c.joinToken,
-      stateDir: path.join(dir, 'agent'),
-      name: 'host-1',
-      imageRoot: path.join(dir, 'images'),
-      cgroupParent: '/tsstack-agent-ctl-test',
-      network: loopbackOnlyNetwork(netnsDir),
-      log: process.env.TSSTACK_TEST_LOG ? (m) => console.error(m) : undefined,
-    }));
-
-  const deploy = async (name: string, yaml: string): Promise<StackSpec> => {
-    const file = path.join(dir, `${name}.yml`);
-    await fs.writeFile(file, yaml);
-    const spec = await loadStack({ files: [file], projectName: name });
-    const res = await c.api('PUT', `/v1/stacks/${name}`, { stack: spec });
-    expect(res.status).toBe(200);
-    return spec;
-  };
+  let rig: AgentRig | undefined;
+  const deploy = (name: string, yaml: string): Promise<StackSpec> => rig!.deploy(name, yaml);
   const tasks = async (stack: string) =>
     (await c.api<TaskRow[]>('GET', `/v1/tasks?stack=${stack}&all=1`)).body;
 
   beforeAll(async () => {
-    requireRoot();
-    requireCommand('redis-server', 'redis-server');
-    dir = await tempDir('tsstack-agent-ctl-');
-    netnsDir = path.join('/run', path.basename(dir) + '-netns');
-    await new ImageStore({ root: path.join(dir, 'images') }).importOciLayout((await busyboxImage()).ociLayout, BUSYBOX_REFERENCE); // prettier-ignore
-    c = await ctl(dir, { stoppingGraceMs: 1500 });
-    await start();
+    rig = await startAgentRig('agent-ctl');
+    ({ dir, c, netnsDir } = rig);
+    await rig.start();
   });
-  afterAll(async () => {
-    try {
-      await agent?.close();
-      await cleanupAgent(path.join(dir, 'agent'), undefined, path.join(dir, 'images'));
-    } finally {
-      // The namespace dir and every task namespace bind-mounted in it.
-      spawnSync('umount', ['-R', netnsDir]);
-      await fs.rm(netnsDir, { recursive: true, force: true }).catch(() => undefined);
-      await c?.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => rig?.close());
 
   it('a task whose health check fails is replaced by a new task in its slot', async () => {
     await deploy(
@@ -151,9 +101,9 @@ secrets:
     );
     const running = async () => (await tasks('steady')).filter((t) => t.state === 'running');
     const before = await waitFor('3 running', async () => ((await running()).length === 3 ? running() : undefined), 30_000); // prettier-ignore
-    await agent!.close(); // as a SIGKILL would: containers keep running under their shims
-    agent = undefined;
-    await start();
+    await rig!.agent!.close(); // as a SIGKILL would: containers keep running under their shims
+    rig!.agent = undefined;
+    await rig!.start();
     await new Promise((r) => setTimeout(r, 1500));
     const after = await running();
     expect(after.map((t) => `${t.task}:${t.containerId}`).sort()).toEqual(before.map((t) => `${t.task}:${t.containerId}`).sort()); // prettier-ignore

@@ -3,25 +3,13 @@
 // removed by `volume rm` and by `down --volumes` (which waits for the stack's containers); anonymous volumes go
 // with their task. exec with a terminal follows resizes (the process sees the new size). Running tasks show up
 // as periodic task.stats events. The network port only makes each task's namespace (loopback).
-import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { TaskRow, TsstackEvent, VolumeRow } from '@tsstack/model';
-import { ImageStore } from '@tsstack/image';
-import { createTaskNetns, removeTaskNetns } from '@tsstack/network';
-import { cleanupAgent, startAgent, type AgentHandle, type TaskNetworkPort } from '@tsstack/node-agent';
-import { loadStack } from '@tsstack/spec';
-import { busyboxImage, BUSYBOX_REFERENCE, requireCommand, requireRoot } from '@tsstack/testkit';
-import { ctl, EventClient, tempDir, waitFor, type Ctl } from '../controller/controller-kit';
-
-function loopbackOnlyNetwork(netnsDir: string): TaskNetworkPort {
-  return {
-    attach: async (task) => ({ netnsPath: await createTaskNetns(task.id, netnsDir) }),
-    setServing: async () => undefined,
-    detach: (taskId) => removeTaskNetns(taskId, netnsDir),
-  };
-}
+import { BUSYBOX_REFERENCE } from '@tsstack/testkit';
+import { EventClient, waitFor, type Ctl } from '../controller/controller-kit';
+import { startAgentRig, type AgentRig } from './agent-rig';
 
 const dbStack = (env: string) => `services:
   db:
@@ -37,17 +25,10 @@ volumes:
 describe('agent volumes, exec resize and stats events (root)', () => {
   let dir: string;
   let c: Ctl;
-  let agent: AgentHandle | undefined;
-  let netnsDir: string;
+  let rig: AgentRig | undefined;
   const volumeDir = () => path.join(dir, 'agent', 'volumes', 'vol_data');
 
-  const deploy = async (name: string, yaml: string) => {
-    const file = path.join(dir, `${name}.yml`);
-    await fs.writeFile(file, yaml);
-    const spec = await loadStack({ files: [file], projectName: name });
-    const res = await c.api('PUT', `/v1/stacks/${name}`, { stack: spec });
-    expect(res.status).toBe(200);
-  };
+  const deploy = (name: string, yaml: string) => rig!.deploy(name, yaml);
   const tasks = async (stack: string) =>
     (await c.api<TaskRow[]>('GET', `/v1/tasks?stack=${stack}&all=1`)).body;
   const running = (stack: string, not: string[] = []) =>
@@ -59,35 +40,11 @@ describe('agent volumes, exec resize and stats events (root)', () => {
   const volumes = async () => (await c.api<VolumeRow[]>('GET', '/v1/volumes')).body;
 
   beforeAll(async () => {
-    requireRoot();
-    requireCommand('redis-server', 'redis-server');
-    dir = await tempDir('tsstack-agent-vol-');
-    netnsDir = path.join('/run', path.basename(dir) + '-netns');
-    await new ImageStore({ root: path.join(dir, 'images') }).importOciLayout((await busyboxImage()).ociLayout, BUSYBOX_REFERENCE); // prettier-ignore
-    c = await ctl(dir, { stoppingGraceMs: 1500 });
-    agent = await startAgent({
-      controllerUrl: c.url,
-      joinToken: c.joinToken,
-      stateDir: path.join(dir, 'agent'),
-      name: 'host-1',
-      imageRoot: path.join(dir, 'images'),
-      cgroupParent: '/tsstack-agent-vol-test',
-      network: loopbackOnlyNetwork(netnsDir),
-      statsIntervalMs: 300,
-      log: process.env.TSSTACK_TEST_LOG ? (m) => console.error(m) : undefined,
-    });
+    rig = await startAgentRig('agent-vol', { statsIntervalMs: 300 });
+    ({ dir, c } = rig);
+    await rig.start();
   });
-  afterAll(async () => {
-    try {
-      await agent?.close();
-      await cleanupAgent(path.join(dir, 'agent'), undefined, path.join(dir, 'images'));
-    } finally {
-      spawnSync('umount', ['-R', netnsDir]);
-      await fs.rm(netnsDir, { recursive: true, force: true }).catch(() => undefined);
-      await c?.close();
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => rig?.close());
 
   it('keeps a named volume across a redeploy and a plain down, refuses to remove it in use, removes it on rm', async () => {
     await deploy('vol', dbStack('1'));
