@@ -96,6 +96,8 @@ export interface TaskRow {
   /** The service spec version the task was created from. */
   specVersion?: number;
   health?: string;
+  /** Bytes of the image pull the task waits on, while it prepares. */
+  progress?: { done: number; total: number };
 }
 export interface TaskListResponse {
   tasks: TaskRow[];

@@ -98,6 +98,10 @@ for i, r in ipairs(reports) do
       elseif f[3] ~= r.h then
         ev = {time = tonumber(ARGV[3]), type = 'task.health', stack = f[4], service = f[5], task = r.id, node = r.n,
               from = f[3], to = r.h}
+      elseif type(incoming.progress) == 'table' then
+        -- An event for the stream, but no reconcile wake-up: nothing the planner reads changed.
+        redis.call('XADD', pre .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'e', cjson.encode({time = tonumber(ARGV[3]),
+          type = 'image.pull.progress', stack = f[4], service = f[5], task = r.id, node = r.n, data = incoming.progress}))
       end
       if ev then
         redis.call('XADD', pre .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'e', cjson.encode(ev))

@@ -1,4 +1,4 @@
-// Pure: derives each service's progress (starting n/m, running, healthy, failed) from the task list the
+// Pure: derives each service's progress (pulling n%, starting n/m, running, healthy, failed) from the task list the
 // controller reports and the replica counts wanted. `up --wait` is done when every service is at its goal.
 import type { TaskRow } from '../client/api-types';
 import type { ServiceProgress } from './progress-renderer';
@@ -45,6 +45,9 @@ export function progressFromTasks(
         return { service, phase: 'failed', message: failed.error ?? `task ${failed.task} ${failed.state}` };
       }
       const why = running < desired ? lastFailure(tasks, names, goal?.specVersion) : undefined;
+      const percent = running === 0 ? pullPercent(mine) : undefined;
+      if (percent !== undefined)
+        return { service, phase: 'pulling', percent, ...(why ? { message: why } : {}) };
       return {
         service,
         phase: running < desired ? 'starting' : healthChecked(mine) ? 'healthy' : 'running',
@@ -68,6 +71,18 @@ function lastFailure(tasks: TaskRow[], names: Set<string>, specVersion = 0): str
   );
   const last = failed[failed.length - 1];
   return last ? `last failure: ${last.error ?? `task ${last.task} ${last.state}`}` : undefined;
+}
+
+/**
+ * How far the image pulls of these tasks are, in whole percent (rounded down: 100 only when every byte is in),
+ * over all bytes of the tasks that report pull progress; undefined when none does.
+ */
+function pullPercent(tasks: TaskRow[]): number | undefined {
+  const pulling = tasks.filter((t) => t.progress && t.progress.total > 0);
+  if (pulling.length === 0) return undefined;
+  const done = pulling.reduce((n, t) => n + Math.min(t.progress!.done, t.progress!.total), 0);
+  const total = pulling.reduce((n, t) => n + t.progress!.total, 0);
+  return Math.floor((done * 100) / total);
 }
 
 /** At goal with health checks: shown as `healthy n/n` rather than `running n/n`. */

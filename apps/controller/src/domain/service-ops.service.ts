@@ -47,6 +47,7 @@ export function taskRow(t: Task): TaskRow {
     image: t.spec.image,
     specVersion: t.specVersion,
     health: t.status.health,
+    ...(t.status.progress ? { progress: t.status.progress } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { planTaskMounts, type MountDirs } from '../files/mount-plan';
 import { removeTaskFiles, writeConfig, writeSecret } from '../files/file-objects';
 import { buildContainerSpec, containerIdFor, healthcheckOf } from './container-spec';
 import { VolumeStore } from '../files/volume-store';
+import { SharedPulls } from './shared-pulls';
 
 /** A task's network: its namespace made before the container, torn down after it. */
 export interface TaskNetworkPort {
@@ -83,6 +84,7 @@ function volumeMeta(task: Task, set: AssignmentSet, name?: string) {
 export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
   const { runtime, images, network, dirs } = deps;
   const volumes = new VolumeStore(dirs.volumesDir);
+  const pulls = new SharedPulls(images);
 
   const removeAll = async (containerId: string, taskId?: string): Promise<void> => {
     await runtime.remove(containerId, { force: true });
@@ -143,11 +145,11 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
       };
 
       return {
-        async prepare() {
+        async prepare(onPullProgress) {
           const policy = task.spec.pullPolicy === 'build' ? 'never' : (task.spec.pullPolicy ?? 'missing');
           let record;
           try {
-            await images.ensure(task.spec.image, policy);
+            await pulls.ensure(task.spec.image, policy, onPullProgress);
             record = await images.get(task.spec.image);
           } catch (err) {
             throw new TaskRejectedError(`image ${task.spec.image}: ${(err as Error).message}`);

@@ -2,6 +2,7 @@
 // small Controller port that drives one container, advance the task by one step and return the new status.
 // All side effects live behind the port; this file only decides what to call next.
 import { TaskState, isTerminal, type Task, type TaskStatus } from '@tsstack/model';
+import { ProgressThrottle, type PullProgress } from './pull-progress';
 
 /** Result of waiting for a container's main process. */
 export interface ExitInfo {
@@ -14,8 +15,11 @@ export interface ExitInfo {
 
 /** Drives one task's container. Implemented over libs/runtime + libs/image + libs/network by the agent. */
 export interface TaskController {
-  /** Image, rootfs, volumes, network attachment, container created (not started). */
-  prepare(): Promise<void>;
+  /**
+   * Image, rootfs, volumes, network attachment, container created (not started). `onPullProgress` hears the
+   * byte sums of the image pull this step waits on (none when the image is present); not after it resolved.
+   */
+  prepare(onPullProgress?: (p: PullProgress) => void): Promise<void>;
   /** Start the created container; resolves with its pid, and `health: 'starting'` when it is health-checked. */
   start(): Promise<{ containerId: string; pid: number; health?: TaskStatus['health'] }>;
   /** Resolves when the main process exits. */
@@ -50,13 +54,36 @@ function errorText(err: unknown): string {
 }
 
 /**
+ * Prepare, reporting the image pull as interim statuses of the current state (throttled, the last one with
+ * every byte in): only `progress`, `message` and `timestamp` change, so no report moves the state.
+ */
+async function prepareWithProgress(
+  status: TaskStatus,
+  ctl: TaskController,
+  onInterim?: (s: TaskStatus) => void,
+): Promise<void> {
+  if (!onInterim) return ctl.prepare();
+  const throttle = new ProgressThrottle((progress) =>
+    onInterim({ ...status, progress, message: 'pulling image', timestamp: Date.now() }),
+  );
+  try {
+    await ctl.prepare((p) => throttle.offer(p, Date.now()));
+    throttle.finish();
+  } finally {
+    throttle.close();
+  }
+}
+
+/**
  * Advance `task` by one step. Returns the new status, or the same object when nothing is to be done (the task
- * is terminal, or already at its desired state). Never moves a state backwards.
+ * is terminal, or already at its desired state). Never moves a state backwards. `onInterim` hears reports
+ * within a step that keep its state (image pull progress while preparing).
  */
 export async function doStep(
   task: Task,
   ctl: TaskController,
   desiredNow: () => TaskState = () => task.desiredState,
+  onInterim?: (s: TaskStatus) => void,
 ): Promise<TaskStatus> {
   const status = task.status;
   const state = status.state;
@@ -82,7 +109,7 @@ export async function doStep(
         return next(status, TaskState.Accepted, 'accepted');
       case TaskState.Accepted:
         if (task.desiredState < TaskState.Preparing) return status;
-        await ctl.prepare();
+        await prepareWithProgress(status, ctl, onInterim);
         return next(status, TaskState.Preparing, 'preparing');
       case TaskState.Preparing:
         return next(status, TaskState.Ready, 'prepared');
@@ -143,7 +170,10 @@ export async function doStep(
   }
 }
 
-/** Run steps until the task reaches its desired state or a terminal one. `onStatus` sees every new status. */
+/**
+ * Run steps until the task reaches its desired state or a terminal one. `onStatus` sees every new status, and
+ * the interim reports of a step (pull progress) with the step's state.
+ */
 export async function runTask(
   task: Task,
   ctl: TaskController,
@@ -154,7 +184,7 @@ export async function runTask(
   let current = task;
   for (;;) {
     current = { ...current, desiredState: desiredNow() };
-    const s = await doStep(current, ctl, desiredNow);
+    const s = await doStep(current, ctl, desiredNow, onStatus);
     if (s === current.status) return s;
     onStatus(s);
     current = { ...current, status: s };
