@@ -30,6 +30,8 @@ const PIECE = 64 * 1024;
 
 interface PacedProxy {
   host: string;
+  /** GET requests per blob path. */
+  blobGets: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -54,8 +56,10 @@ async function pace(body: http.IncomingMessage, res: http.ServerResponse): Promi
 async function startPacedProxy(upstream: string, tls: { key: Buffer; cert: Buffer }): Promise<PacedProxy> {
   const port = await freePort();
   const [upHost, upPort] = upstream.split(':');
+  const blobGets = new Map<string, number>();
   const server = https.createServer(tls, (req, res) => {
     const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+    if (isBlob) blobGets.set(req.url!, (blobGets.get(req.url!) ?? 0) + 1);
     const headers = { ...req.headers, host: upstream };
     const out = http.request(
       { host: upHost, port: Number(upPort), path: req.url, method: req.method, headers },
@@ -72,6 +76,7 @@ async function startPacedProxy(upstream: string, tls: { key: Buffer; cert: Buffe
   await once(server, 'listening');
   return {
     host: `127.0.0.1:${port}`,
+    blobGets,
     stop: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -137,7 +142,7 @@ describe('up shows image pull progress', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('up --wait prints `bulk: pulling n%` with 0 < n < 100 while the agent pulls, then reaches the goal', async () => {
+  test('up --wait prints `bulk: pulling n%` (0 < n < 100) while the agent pulls, each replica hears the one pull', async () => {
     requireRoot();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsstack-pullprog-'));
     registry = await startRegistry();
@@ -148,7 +153,7 @@ describe('up shows image pull progress', () => {
     const file = path.join(tmp, 'stack.yml');
     fs.writeFileSync(
       file,
-      `name: pullprog\nservices:\n  bulk:\n    image: ${proxy.host}/test/bulk:1\n    command: ['sleep', '3600']\n`,
+      `name: pullprog\nservices:\n  bulk:\n    image: ${proxy.host}/test/bulk:1\n    command: ['sleep', '3600']\n    deploy:\n      replicas: 2\n`,
     );
 
     // The daemons start with this command's environment: the agent trusts the proxy's certificate.
@@ -161,10 +166,28 @@ describe('up shows image pull progress', () => {
     expect(percents.some((n) => n > 0 && n < 100)).toBe(true);
     const lines = up.stdout.trim().split('\n');
     const pulling = lines.findIndex((l) => /^bulk: pulling \d+%$/.test(l));
-    const running = lines.findIndex((l) => l === 'bulk: running 1/1');
+    const running = lines.findIndex((l) => l === 'bulk: running 2/2');
     expect(pulling).toBeGreaterThanOrEqual(0);
     expect(running).toBeGreaterThan(pulling);
     expect(lines[lines.length - 1]).toMatch(/^1 services reached their goal in [\d.]+s$/);
     expect(up.status).toBe(0);
+
+    // Both tasks waited on one shared pull (every blob fetched once) and each reported it (the event stream, replayed from the start).
+    const events = plane.cli(['events', '--since', '0', '--json', '--type', 'image.pull.progress'], {
+      timeoutMs: 5000,
+    });
+    const reports = events.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { task: string; data: { done: number; total: number } });
+    // The config and the bulk layer (busybox's layer is in the store already, from the fixture's import).
+    expect([...proxy.blobGets.values()]).toEqual([1, 1]);
+    const tasks = new Set(reports.map((e) => e.task));
+    expect(tasks.size).toBe(2);
+    for (const t of tasks) {
+      const mine = reports.filter((e) => e.task === t).map((e) => e.data);
+      expect(mine.some((d) => d.done > 0 && d.done < d.total)).toBe(true);
+      expect(mine[mine.length - 1]!.done).toBe(mine[mine.length - 1]!.total);
+    }
   });
 });
