@@ -56,6 +56,19 @@ describe('ProgressThrottle', () => {
     ]);
   });
 
+  it('skips a report whose whole percent and total did not move, however long ago the last one was', () => {
+    const { sent, th } = setup();
+    th.offer({ done: 100, total: 10_000 }, 0);
+    th.offer({ done: 199, total: 10_000 }, 1000);
+    th.offer({ done: 200, total: 10_000 }, 2000);
+    th.offer({ done: 200, total: 20_000 }, 3000);
+    expect(sent).toEqual([
+      { done: 100, total: 10_000 },
+      { done: 200, total: 10_000 },
+      { done: 200, total: 20_000 },
+    ]);
+  });
+
   it('does not call a pull complete while it runs: all known blobs in may be the config before the layers', () => {
     const { sent, th } = setup();
     th.offer({ done: 10, total: 10 }, 0);

@@ -14,6 +14,8 @@ export interface BlobProgressEvent {
 
 export const PROGRESS_INTERVAL_MS = 250;
 
+const percentOf = (p: PullProgress): number => Math.floor((p.done * 100) / p.total);
+
 /** Bytes per blob of one pull. A blob counts from its first download event on (the total grows as they start). */
 export class PullTally {
   private readonly blobs = new Map<string, { bytes: number; total: number }>();
@@ -42,9 +44,10 @@ export class PullTally {
 }
 
 /**
- * One task's reports of a pull: the first at once, then at most one per `intervalMs`, and the last (all bytes
- * in) by `finish` once the pull succeeded. While the pull runs a snapshot with every known blob complete is
- * not reported: more blobs may still start (the config blob comes before the layers), so it is not 100%.
+ * One task's reports of a pull: the first at once, then at most one per `intervalMs` and only when the whole
+ * percent or the total moved, and the last (all bytes in) by `finish` once the pull succeeded. While the pull
+ * runs a snapshot with every known blob complete is not reported: more blobs may still start (the config blob
+ * comes before the layers), so it is not 100%.
  */
 export class ProgressThrottle {
   private lastAt?: number;
@@ -63,7 +66,8 @@ export class ProgressThrottle {
     this.latest = p;
     if (p.done >= p.total) return;
     if (this.lastAt !== undefined && now - this.lastAt < this.intervalMs) return;
-    if (this.last && this.last.done === p.done && this.last.total === p.total) return;
+    // A slow pull costs about 100 reports (and stream events) per task, not four a second for its whole length.
+    if (this.last && this.last.total === p.total && percentOf(this.last) === percentOf(p)) return;
     this.lastAt = now;
     this.last = p;
     this.emit(p);
