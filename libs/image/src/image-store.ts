@@ -489,13 +489,13 @@ export class ImageStore {
     const lowerDirs = await this.unpack(img.digest);
     const upperDir = path.join(dir, 'upper');
     const workDir = path.join(dir, 'work');
-    fs.mkdirSync(upperDir, { recursive: true });
-    fs.mkdirSync(workDir, { recursive: true });
+    await Promise.all([upperDir, workDir].map((d) => fs.promises.mkdir(d, { recursive: true })));
     return { lowerDirs, upperDir, workDir };
   }
 
+  /** Off the event loop: an agent removes a batch of containers while it starts the next one. */
   async releaseRootfs(containerId: string): Promise<void> {
-    fs.rmSync(this.containerDir(containerId), { recursive: true, force: true });
+    await fs.promises.rm(this.containerDir(containerId), { recursive: true, force: true });
   }
 
   private usersOf(digest: string): string[] {

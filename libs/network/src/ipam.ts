@@ -76,6 +76,18 @@ export class Ipam {
     this.state = state ? structuredClone(state) : { version: 1, networks: {} };
   }
 
+  /** Per network, owner -> address: the reverse of `allocations`, so a lookup by owner is not a scan. */
+  private readonly owners = new Map<string, Map<string, string>>();
+
+  private ownerIndex(net: IpamNetwork): Map<string, string> {
+    let idx = this.owners.get(net.id);
+    if (!idx) {
+      idx = new Map(Object.entries(net.allocations).map(([ip, owner]) => [owner, ip]));
+      this.owners.set(net.id, idx);
+    }
+    return idx;
+  }
+
   toJSON(): IpamState {
     return structuredClone(this.state);
   }
@@ -203,6 +215,7 @@ export class Ipam {
       throw new NetworkConfigError([
         `network ${id}: subnet ${subnet} overlaps network ${clash.id} (${clash.subnet})`,
       ]);
+    this.owners.delete(id);
     this.state.networks[id] = {
       id,
       driver,
@@ -236,6 +249,7 @@ export class Ipam {
 
   removeNetwork(id: string): void {
     delete this.state.networks[id];
+    this.owners.delete(id);
   }
 
   /**
@@ -245,8 +259,9 @@ export class Ipam {
   allocate(networkId: string, owner: string, requested?: string): string {
     const net = this.state.networks[networkId];
     if (!net) throw new NetworkConfigError([`network ${networkId} does not exist`]);
-    const mine = Object.entries(net.allocations).find(([, o]) => o === owner);
-    if (mine && (!requested || requested === mine[0])) return mine[0];
+    const owners = this.ownerIndex(net);
+    const held = owners.get(owner);
+    if (held && (!requested || requested === held)) return held;
     const subnet = parseCidr(net.subnet)!;
     const first = subnet.base + 1;
     const last = subnet.base + cidrSize(subnet) - 2;
@@ -266,8 +281,9 @@ export class Ipam {
         }
       }
       if (problems.length) throw new NetworkConfigError(problems);
-      if (mine) delete net.allocations[mine[0]];
+      if (held) delete net.allocations[held];
       net.allocations[requested] = owner;
+      owners.set(owner, requested);
       return requested;
     }
     const range = net.ipRange ? parseCidr(net.ipRange)! : subnet;
@@ -279,6 +295,7 @@ export class Ipam {
       const ip = intToIp(n);
       if (ip === net.gateway || net.allocations[ip]) continue;
       net.allocations[ip] = owner;
+      owners.set(owner, ip);
       net.cursor = (n - lo + 1) % count;
       return ip;
     }
@@ -289,8 +306,11 @@ export class Ipam {
   release(owner: string, networkId?: string): void {
     for (const net of this.networks()) {
       if (networkId && net.id !== networkId) continue;
-      const live = this.state.networks[net.id];
-      for (const [ip, o] of Object.entries(live.allocations)) if (o === owner) delete live.allocations[ip];
+      const owners = this.ownerIndex(net);
+      const ip = owners.get(owner);
+      if (ip === undefined) continue;
+      delete net.allocations[ip];
+      owners.delete(owner);
     }
   }
 }

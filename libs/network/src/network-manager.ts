@@ -9,6 +9,7 @@ import { DnsNames, type DnsEndpoint } from './dns-names';
 import { DnsServer, readUpstreams } from './dns.server';
 import { NetworkConfigError, NetworkInUseError } from './errors';
 import { planFirewall } from './firewall-plan';
+import { FirewallSync } from './firewall-sync';
 import { planHostPorts, type PortRequest } from './port-plan';
 import { Ipam, type NetworkDriverName } from './ipam';
 import { intToIp, parseCidr } from './ipv4';
@@ -53,7 +54,9 @@ export class NetworkManager {
   private readonly nft: NftDriver;
   private readonly netnsDir: string;
   private queue: Promise<unknown> = Promise.resolve();
-  private nftApplied = '';
+  private readonly firewall: FirewallSync;
+  /** The firewall sync the running mutation asked for (see serial()). */
+  private firewallDue?: Promise<void>;
   /** Attachments whose kernel work is under way (address reserved, not yet in `state`). */
   private readonly pending = new Map<string, AttachmentRecord>();
 
@@ -66,6 +69,7 @@ export class NetworkManager {
       port: opts.dnsPort,
     });
     this.nft = new NftDriver(opts.hostNetns);
+    this.firewall = new FirewallSync(() => planFirewall(this.state, this.opts.nodeId), this.nft);
     this.file = new StateFile(opts.stateDir);
   }
 
@@ -84,7 +88,7 @@ export class NetworkManager {
         await m.dns.listen(n.gateway);
         m.refreshNames(n.id);
       }
-      await m.applyFirewall(true);
+      await m.firewall.request(true);
     });
     return m;
   }
@@ -95,16 +99,36 @@ export class NetworkManager {
   }
 
   /**
-   * Runs one mutation at a time; the returned promise settles once the state it wrote is on disk, but the
-   * next mutation does not wait for the disk (writes of concurrent calls are coalesced).
+   * Runs one mutation at a time; the returned promise settles once the state it wrote is on disk and the
+   * firewall it changed is in the kernel, but the next mutation waits for neither (writes and nft runs of
+   * concurrent calls are coalesced).
    */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const run = this.queue.then(fn, fn).then(
+      (result) => ({ result, firewall: this.takeFirewallDue() }),
+      (err: unknown) => {
+        this.takeFirewallDue();
+        throw err;
+      },
+    );
     this.queue = run.catch(() => undefined);
-    return run.then(async (result) => {
-      await this.file.flushed();
+    return run.then(async ({ result, firewall }) => {
+      await Promise.all([this.file.flushed(), firewall]);
       return result;
     });
+  }
+
+  /** Inside serial(): the rules changed; the mutation's caller waits for them after the lock is released. */
+  private syncFirewall(): void {
+    const due = this.firewall.request();
+    due.catch(() => undefined); // the caller that awaits it sees the error
+    this.firewallDue = due;
+  }
+
+  private takeFirewallDue(): Promise<void> | undefined {
+    const due = this.firewallDue;
+    this.firewallDue = undefined;
+    return due;
   }
 
   /** Schedules a write of the state (see StateFile); serial() waits for it before resolving. */
@@ -113,15 +137,6 @@ export class NetworkManager {
       this.state.ipam = this.ipam.toJSON();
       return this.state;
     });
-  }
-
-  private async applyFirewall(force = false): Promise<void> {
-    const plan = planFirewall(this.state, this.opts.nodeId);
-    const key = JSON.stringify(plan);
-    if (!force && key === this.nftApplied) return;
-    if (!plan.networks.length) await this.nft.remove();
-    else await this.nft.apply(plan);
-    this.nftApplied = key;
   }
 
   private async hostRoutes(): Promise<string[]> {
@@ -198,7 +213,7 @@ export class NetworkManager {
         this.state.networks[req.id] = rec;
         await this.dns.listen(gateway);
         this.refreshNames(req.id);
-        await this.applyFirewall();
+        await this.firewall.request();
       } catch (e) {
         delete this.state.networks[req.id];
         await netlink.apply(networkDownOps(rec, this.opts.hostNetns)).catch(() => undefined);
@@ -229,7 +244,7 @@ export class NetworkManager {
     delete this.state.networks[n.id];
     this.names.removeNetwork(n.id);
     this.ipam.removeNetwork(n.id);
-    await this.applyFirewall();
+    this.syncFirewall();
     this.persist();
   }
 
@@ -246,7 +261,7 @@ export class NetworkManager {
       n.vips[service] = vip;
       await netlink.apply(vipOps(n, [], [vip], this.opts.hostNetns));
       this.refreshNames(networkId);
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
       return vip;
     });
@@ -304,7 +319,7 @@ export class NetworkManager {
         ...vipOps(n, oldVips, Object.values(n.vips), this.opts.hostNetns),
       ]);
       this.refreshNames(a.id);
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
       return info(n);
     });
@@ -411,7 +426,7 @@ export class NetworkManager {
       this.pending.delete(`${a.taskId}/${n.id}`);
       this.state.attachments.push(a);
       this.refreshNames(n.id);
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
       return this.attachResult(a);
     });
@@ -441,26 +456,40 @@ export class NetworkManager {
     };
   }
 
-  /** Disconnects a task from one network, or from all: veth, address, DNS records, ports. Safe twice. */
-  detachTask(taskId: string, networkId?: string): Promise<void> {
-    return this.serial(async () => {
-      const gone = this.state.attachments.filter(
+  /**
+   * Disconnects a task from one network, or from all: veth, address, DNS records, ports. Safe twice. Like
+   * attachTask, the kernel work (deleting veths is slow) runs outside the lock, so a batch of tasks leaving
+   * does not hold up the tasks starting beside it; the addresses are freed only once the veths are gone.
+   */
+  async detachTask(taskId: string, networkId?: string): Promise<void> {
+    // 1. under the lock: out of the state, DNS, firewall and ports ...
+    const { gone, last } = await this.serial(async () => {
+      const leaving = this.state.attachments.filter(
         (a) => a.taskId === taskId && (!networkId || a.networkId === networkId),
       );
-      for (const a of gone) {
-        await netlink.apply(detachOps(a, this.opts.hostNetns));
-        this.ipam.release(taskId, a.networkId);
-      }
-      if (!networkId) this.ipam.release(taskId); // also an address reserved by an attach that never finished
-      this.state.attachments = this.state.attachments.filter((a) => !gone.includes(a));
-      if (!this.state.attachments.some((a) => a.taskId === taskId)) {
-        delete this.state.published[taskId];
-        this.file.removeResolvConf(taskId);
-      }
-      for (const id of new Set(gone.map((a) => a.networkId))) this.refreshNames(id);
-      await this.applyFirewall();
+      this.state.attachments = this.state.attachments.filter((a) => !leaving.includes(a));
+      const last = !this.state.attachments.some((a) => a.taskId === taskId);
+      if (last) delete this.state.published[taskId];
+      for (const id of new Set(leaving.map((a) => a.networkId))) this.refreshNames(id);
+      if (leaving.length) this.syncFirewall();
       this.persist();
+      return { gone: leaving, last };
     });
+    // 2. ... the veths (and the resolv.conf of a task on no network any more) are deleted outside it ...
+    try {
+      await Promise.all([
+        netlink.apply(gone.flatMap((a) => detachOps(a, this.opts.hostNetns))),
+        last ? this.file.removeResolvConf(taskId) : undefined,
+      ]);
+    } finally {
+      // 3. ... and then their addresses may go to other tasks (also when a delete failed: the peer dies
+      // with the task's namespace, and the stray host end is swept by reconcile).
+      await this.serial(async () => {
+        for (const a of gone) this.ipam.release(taskId, a.networkId);
+        if (!networkId) this.ipam.release(taskId); // also an address reserved by an attach that never finished
+        this.persist();
+      });
+    }
   }
 
   /**
@@ -472,7 +501,7 @@ export class NetworkManager {
       const mine = this.state.attachments.filter((a) => a.taskId === taskId);
       for (const a of mine) a.serving = serving;
       for (const id of new Set(mine.map((a) => a.networkId))) this.refreshNames(id);
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
     });
   }
@@ -488,7 +517,7 @@ export class NetworkManager {
       if (plan.problems.length) throw new NetworkConfigError(plan.problems);
       if (plan.ports.length) this.state.published[taskId] = plan.ports;
       else delete this.state.published[taskId];
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
       return plan.ports.map((p) => ({ ...p }));
     });
@@ -498,7 +527,7 @@ export class NetworkManager {
   setIngress(ports: IngressPort[]): Promise<void> {
     return this.serial(async () => {
       this.state.ingress = ports.map((p) => ({ ...p }));
-      await this.applyFirewall();
+      this.syncFirewall();
       this.persist();
     });
   }
@@ -565,7 +594,7 @@ export class NetworkManager {
       for (const id of Object.keys(this.state.ipam.networks)) {
         if (!this.state.networks[id]) this.ipam.removeNetwork(id);
       }
-      await this.applyFirewall(true);
+      await this.firewall.request(true);
       this.persist();
     });
   }

@@ -72,8 +72,8 @@ export class StateFile {
     return p;
   }
 
-  removeResolvConf(taskId: string): void {
-    fs.rmSync(this.resolvConfPath(taskId), { force: true });
+  async removeResolvConf(taskId: string): Promise<void> {
+    await fs.promises.rm(this.resolvConfPath(taskId), { force: true });
   }
 
   resolvConfs(): string[] {

@@ -184,10 +184,12 @@ export class ContainerRuntime {
       cgroupsPath: `${this.cgroupParent}/${spec.id}`,
       availableCapabilities: spec.privileged ? boundingCapabilities() : undefined,
     });
-    fs.mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
-    fs.mkdirSync(dir, { mode: 0o700 });
+    // Asynchronous file work: an agent creates a batch of containers at once, and sync calls contending for
+    // the state root's directory lock would stall its event loop.
+    await fs.promises.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
+    await fs.promises.mkdir(dir, { mode: 0o700 });
     try {
-      if ('lowerDirs' in spec.rootfs) fs.mkdirSync(rootPath);
+      if ('lowerDirs' in spec.rootfs) await fs.promises.mkdir(rootPath);
       if (spec.userns) this.shareWithMappedRoot(spec, dir, rootPath);
       const meta: Meta = {
         id: spec.id,
@@ -196,11 +198,13 @@ export class ContainerRuntime {
         logPath,
         logMaxFile: spec.log?.maxFile ?? 3,
       };
-      fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
-      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+      await Promise.all([
+        fs.promises.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta)),
+        fs.promises.writeFile(path.join(dir, 'config.json'), JSON.stringify(config)),
+      ]);
       await coreBinding().spawnShim(runtimeCliPath(), dir, path.join(dir, 'config.json'));
     } catch (err) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await fs.promises.rm(dir, { recursive: true, force: true });
       throw this.nativeError(spec.id, 'create', err);
     }
     return this.inspect(spec.id);
@@ -294,14 +298,11 @@ export class ContainerRuntime {
     const state = readJson<ShimState>(path.join(dir, 'state.json'));
     // The shim writes exit.json, then closes up and exits: give it that moment so nothing of it outlives remove.
     if (state) await waitGone(state.shimPid, state.shimStartTime, 2000);
-    for (const cgDir of Object.values(state?.cgroup?.dirs ?? {})) {
-      try {
-        fs.rmdirSync(cgDir);
-      } catch {
-        // already removed by the shim at exit
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Already removed by the shim at exit, usually.
+    await Promise.all(
+      Object.values(state?.cgroup?.dirs ?? {}).map((d) => fs.promises.rmdir(d).catch(() => undefined)),
+    );
+    await fs.promises.rm(dir, { recursive: true, force: true });
   }
 
   async inspect(id: string): Promise<ContainerInfo> {

@@ -74,7 +74,9 @@ export function managedNetwork(
         for (const ep of a.endpoints)
           if (ep.nodeId === myNodeId) controllerServing.set(ep.taskId, ep.serving);
       }
-      for (const taskId of controllerServing.keys()) if (applied.has(taskId)) await applyServing(net, taskId);
+      // Together, so the manager serves the batch with one firewall run.
+      const serving = [...controllerServing.keys()].filter((taskId) => applied.has(taskId));
+      await Promise.all(serving.map((taskId) => applyServing(net, taskId)));
       const ingressKey = JSON.stringify(set.ingress);
       if (ingressKey !== appliedIngress) {
         await net.setIngress(set.ingress);
