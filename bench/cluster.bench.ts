@@ -17,7 +17,7 @@ import { startLoad } from '../test/cluster/load';
 import { webStack } from '../test/cluster/stacks';
 
 function up(cp: ControlPlane, file: string): void {
-  const r = cp.cli(['up', '-f', file, '--timeout', '180']);
+  const r = cp.cli(['up', '--wait', '-f', file, '--timeout', '180']);
   if (r.status !== 0) throw new Error(`up ${file} failed: ${r.stdout}\n${r.stderr}\n${cp.logs()}`);
 }
 

@@ -58,7 +58,7 @@ describe('cli commands against the embedded control plane: stats, top, images, s
     plane = await startEmbeddedCli('cmds');
     ({ dataDir, imageRoot } = plane);
     fs.writeFileSync(path.join(dataDir, 'stack.yml'), STACK);
-    const up = cli(['up', '-f', path.join(dataDir, 'stack.yml'), '--timeout', '90']);
+    const up = cli(['up', '--wait', '-f', path.join(dataDir, 'stack.yml'), '--timeout', '90']);
     expect(up.stderr).toBe('');
     expect(up.status).toBe(0);
   });

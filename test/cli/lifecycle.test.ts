@@ -83,7 +83,7 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
     expect(detached.stdout).toMatch(/^ {2}\+ web\s+create\s+\(new service\)$/m);
     expect(detached.stdout).not.toMatch(/reached their goal/);
 
-    const up = cli(['up', '-f', file('v1.yml'), '--timeout', '90']);
+    const up = cli(['up', '--wait', '-f', file('v1.yml'), '--timeout', '90']);
     expect(up.stderr).toBe('');
     expect(up.status).toBe(0);
     expect(up.stdout).not.toContain('\x1b');
@@ -110,7 +110,7 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
   test('a redeploy with a changed env replaces only that service', async () => {
     const web = runningOf('web').map((t) => t.task);
     const db = runningOf('db').map((t) => t.task);
-    const up = cli(['up', '-f', file('v2.yml'), '--timeout', '90']);
+    const up = cli(['up', '--wait', '-f', file('v2.yml'), '--timeout', '90']);
     expect(up.status).toBe(0);
     await waitFor('db replaced', () => {
       const now = runningOf('db').map((t) => t.task);
@@ -140,7 +140,7 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
   });
 
   test('a service that cannot start makes up exit 1 naming it; ps -a says why', () => {
-    const up = cli(['up', '-f', file('v3.yml'), '--timeout', '30']);
+    const up = cli(['up', '--wait', '-f', file('v3.yml'), '--timeout', '30']);
     expect(up.status).toBe(1);
     // `up` lists current tasks: it names the failure when it sees the failed task before its replacement.
     expect(up.stdout).toMatch(/^1 of 3 services (failed after|did not reach their goal in) [\d.]+s: bad/m);

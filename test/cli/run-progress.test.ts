@@ -96,7 +96,7 @@ describe('cli in a terminal and tsstack run, against the embedded control plane'
     fs.writeFileSync(
       script,
       `${exports}\nwhile [ ! -e '${go}' ]; do sleep 0.1; done\n` +
-        `'${process.execPath}' '${BIN}' up -f '${path.join(dataDir, 'stack.yml')}' --timeout 90\n` +
+        `'${process.execPath}' '${BIN}' up --wait -f '${path.join(dataDir, 'stack.yml')}' --timeout 90\n` +
         `echo "EXIT=$?"\nsleep 600\n`,
     );
     expect(tmux(['new-session', '-d', '-s', 'up', '-x', '120', '-y', '40', `bash '${script}'`]).status).toBe(

@@ -149,7 +149,7 @@ describe('up builds services with build: on the embedded control plane', () => {
   });
 
   test('up builds both services (short and long form) and the containers run the built content', () => {
-    const up = cli(['up', '-f', 'stack.yml', '--timeout', '120']);
+    const up = cli(['up', '--wait', '-f', 'stack.yml', '--timeout', '120']);
     expect(up.stderr).toMatch(/^web: building ubuild-web from .*ctx \(Dockerfile\)$/m);
     expect(up.stderr).toMatch(/^web: \[0\] RUN echo "run saw/m);
     expect(up.stderr).toMatch(/^api: building local\/ubuild-api:1 from .*ctx \(Dockerfile.api\)$/m);
@@ -176,7 +176,7 @@ describe('up builds services with build: on the embedded control plane', () => {
 
   test('up again builds nothing and changes nothing; plan agrees', () => {
     const before = [containerOf('web'), containerOf('api')];
-    const up = cli(['up', '-f', 'stack.yml', '--timeout', '120']);
+    const up = cli(['up', '--wait', '-f', 'stack.yml', '--timeout', '120']);
     expect(up.stderr).not.toMatch(/building/);
     expect(up.stdout).toMatch(/= api\s+unchanged/);
     expect(up.stdout).toMatch(/= web\s+unchanged/);
@@ -191,12 +191,12 @@ describe('up builds services with build: on the embedded control plane', () => {
   test('a changed context is rebuilt with --build (not without); an unchanged one keeps its container', async () => {
     fs.writeFileSync(path.join(dir, 'ctx', 'greeting.txt'), 'hello-2\n');
     const apiBefore = containerOf('api');
-    const plain = cli(['up', '-f', 'stack.yml', '--timeout', '120']);
+    const plain = cli(['up', '--wait', '-f', 'stack.yml', '--timeout', '120']);
     expect(plain.stderr).not.toMatch(/building/);
     expect(plain.status).toBe(0);
     expect(execCat('web', '/app/run.txt').stdout).toBe('run saw hello-1\n');
 
-    const rebuilt = cli(['up', '-f', 'stack.yml', '--build', '--timeout', '120']);
+    const rebuilt = cli(['up', '--wait', '-f', 'stack.yml', '--build', '--timeout', '120']);
     expect(rebuilt.stderr).toMatch(/^web: building ubuild-web/m);
     expect(rebuilt.stderr).toMatch(
       /^api: built local\/ubuild-api:1 sha256:\w+ \((\d+) layer steps, \1 from the cache\)$/m,
@@ -215,7 +215,7 @@ describe('up builds services with build: on the embedded control plane', () => {
   });
 
   test('a failing RUN stops up with the service named, exit 1, and nothing of the stack deployed', () => {
-    const up = cli(['up', '-f', 'failing.yml', '--timeout', '60']);
+    const up = cli(['up', '--wait', '-f', 'failing.yml', '--timeout', '60']);
     expect(up.status).toBe(1);
     expect(up.stderr).toMatch(/service bad: building image ubfail-bad failed, nothing was deployed/);
     expect(up.stderr).toMatch(/Dockerfile:2: RUN .*exited with 3/);
@@ -226,7 +226,7 @@ describe('up builds services with build: on the embedded control plane', () => {
   });
 
   test('with a remote controller a build-only service is refused before anything is deployed', () => {
-    const up = cli(['up', '-f', 'failing.yml', '-p', 'ubremote'], {
+    const up = cli(['up', '--wait', '-f', 'failing.yml', '-p', 'ubremote'], {
       TSSTACK_HOST: `http://${env.TSSTACK_EMBEDDED_ADDR}`,
     });
     expect(up.status).toBe(1);

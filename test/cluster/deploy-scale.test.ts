@@ -28,7 +28,7 @@ describe('cluster: deploy and scale over 3 hosts', () => {
 
   test('1. web x3 / api x2 / redis x1 on an overlay: every host answers, names resolve across hosts', async () => {
     const c = cp as ControlPlane;
-    const up = c.cli(['up', '-f', STACK, '--timeout', '120']);
+    const up = c.cli(['up', '--wait', '-f', STACK, '--timeout', '120']);
     if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
     const tasks = runningOf(psTasks(c, 'shop'));
     expect(tasks.filter((t) => t.service === 'shop_web')).toHaveLength(3);
@@ -126,7 +126,7 @@ networks:
     driver: overlay
 `,
     );
-    const up = c.cli(['up', '-f', file, '--timeout', '120']);
+    const up = c.cli(['up', '--wait', '-f', file, '--timeout', '120']);
     if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
     expect(runningOf(psTasks(c, 'solo'))).toHaveLength(1);
     const answers = c.cluster.hosts.map((h) => {
@@ -149,7 +149,7 @@ networks:
       .readFileSync(path.join(EXAMPLES, 'webapp', 'stack.yml'), 'utf8')
       .replace("'8080:8080'", "'8088:8080'");
     fs.writeFileSync(path.join(dir, 'stack.yml'), yml);
-    const up = c.cli(['up', '-f', path.join(dir, 'stack.yml'), '--timeout', '150']);
+    const up = c.cli(['up', '--wait', '-f', path.join(dir, 'stack.yml'), '--timeout', '150']);
     if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${c.logs()}`);
     expect(runningOf(psTasks(c, 'webapp'))).toHaveLength(5);
     for (const h of c.cluster.hosts) {

@@ -64,7 +64,7 @@ describe('cluster: controller, Redis and host failures', () => {
     cp = await startControlPlane({ hosts: 3, controllers: 2 });
     const file = path.join(cp.cluster.root, 'ft.yml');
     fs.writeFileSync(file, STACK);
-    const up = cp.cli(['up', '-f', file, '--timeout', '120'], { ctl: 1 });
+    const up = cp.cli(['up', '--wait', '-f', file, '--timeout', '120'], { ctl: 1 });
     if (up.status !== 0) throw new Error(`up failed: ${up.stdout}\n${up.stderr}\n${cp.logs()}`);
   }, 240_000);
 

@@ -46,7 +46,7 @@ describe('cluster harness', () => {
         file,
         "name: one\nservices:\n  s:\n    image: tsstack.local/hello:1\n    command: ['sleep', '3600']\n",
       );
-      expect(cp.cli(['up', '-f', file, '--timeout', '60']).status).toBe(0);
+      expect(cp.cli(['up', '--wait', '-f', file, '--timeout', '60']).status).toBe(0);
       const [before] = runningOf(psTasks(cp, 'one'));
       const host = cp.cluster.hosts[0];
       await cp.killAgent(host);

@@ -17,7 +17,7 @@ describe('cluster: rolling updates under load', () => {
   const deploy = (yml: string, wait = true) => {
     const c = cp as ControlPlane;
     fs.writeFileSync(file, yml);
-    const r = c.cli(['up', '-f', file, ...(wait ? ['--timeout', '120'] : ['-d'])]);
+    const r = c.cli(['up', '-f', file, ...(wait ? ['--wait', '--timeout', '120'] : ['-d'])]);
     if (r.status !== 0) throw new Error(`up failed: ${r.stdout}\n${r.stderr}`);
   };
 

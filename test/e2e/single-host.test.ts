@@ -52,7 +52,7 @@ describe('single host: tsstack up, the Quick start path', () => {
   });
 
   test('up reaches its goal and the published port answers from both replicas', async () => {
-    const up = cli(['up', '-f', stackFile, '--timeout', '90']);
+    const up = cli(['up', '--wait', '-f', stackFile, '--timeout', '90']);
     expect(up.stderr).toBe('');
     expect(up.stdout).toMatch(/\+ web\s+create/);
     expect(up.stdout).toMatch(/1 services reached their goal/);

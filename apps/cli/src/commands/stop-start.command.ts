@@ -8,6 +8,7 @@ import type { ServiceSummary } from '@tsstack/model';
 import { CliError } from '../client/cli-errors';
 import { dataDir } from '../client/context';
 import { makeClient, withContext } from '../client/make-client';
+import type { ApiClient } from '../client/api-client';
 
 export type StoppedFile = Record<string, number>;
 
@@ -35,6 +36,15 @@ export function writeStopped(file: string, data: StoppedFile): void {
   fs.renameSync(tmp, file);
 }
 
+/** `up` deployed these services with the file's replicas: `start` must not restore counts from before. */
+export function forgetStopped(stack: string, services: string[]): void {
+  const file = stoppedPath(process.env, stack);
+  const stopped = readStopped(file);
+  if (!services.some((s) => stopped[s] !== undefined)) return;
+  for (const s of services) delete stopped[s];
+  writeStopped(file, stopped);
+}
+
 /** Pure: which services stop (replicated, replicas > 0) and the counts to remember; what is refused. */
 export function planStop(
   services: ServiceSummary[],
@@ -59,34 +69,44 @@ export function planStop(
   return out;
 }
 
+/**
+ * `tsstack stop`: scales the named (default: all) replicated services of a stack to 0, remembering their
+ * replica counts for `start`, and says so line by line. Returns what it stopped and what it cannot stop
+ * (global and job services, said on stderr). Safe to call twice: stopped services are skipped.
+ */
+export async function stopServices(
+  client: ApiClient,
+  stack: string,
+  named: string[],
+): Promise<{ stopped: string[]; refused: string[] }> {
+  const services = (await client.listServices(stack)) as ServiceSummary[];
+  if (!services.length) throw new CliError('NOT_FOUND', `stack ${stack} has no services`, 1);
+  const file = stoppedPath(process.env, stack);
+  const stopped = readStopped(file);
+  const p = planStop(services, named, stopped);
+  if (p.unknown.length)
+    throw new CliError('NOT_FOUND', `no service ${p.unknown.join(', ')} in stack ${stack}`, 1);
+  for (const [name, replicas] of Object.entries(p.stop)) {
+    // Remember first: a crash between the two steps must not lose the count.
+    stopped[name] = replicas;
+    writeStopped(file, stopped);
+    await client.scale(stack, name, 0);
+    process.stdout.write(`stopped ${name} (was ${replicas} replicas)\n`);
+  }
+  for (const n of p.skipped) process.stdout.write(`${n} already stopped\n`);
+  if (p.refused.length)
+    process.stderr.write(`cannot stop ${p.refused.join(', ')}: only replicated services can be stopped\n`);
+  return { stopped: [...Object.keys(p.stop), ...p.skipped], refused: p.refused };
+}
+
 export function register(program: Command): void {
   withContext(program.command('stop'))
     .description('stop services (scale to 0, remembering the replica counts for `start`)')
     .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('[services...]')
     .action(async (named: string[], o: { projectName: string }, cmd: Command) => {
-      const client = makeClient(cmd);
-      const services = (await client.listServices(o.projectName)) as ServiceSummary[];
-      if (!services.length) throw new CliError('NOT_FOUND', `stack ${o.projectName} has no services`, 1);
-      const file = stoppedPath(process.env, o.projectName);
-      const stopped = readStopped(file);
-      const p = planStop(services, named, stopped);
-      if (p.unknown.length)
-        throw new CliError('NOT_FOUND', `no service ${p.unknown.join(', ')} in stack ${o.projectName}`, 1);
-      for (const [name, replicas] of Object.entries(p.stop)) {
-        // Remember first: a crash between the two steps must not lose the count.
-        stopped[name] = replicas;
-        writeStopped(file, stopped);
-        await client.scale(o.projectName, name, 0);
-        process.stdout.write(`stopped ${name} (was ${replicas} replicas)\n`);
-      }
-      for (const n of p.skipped) process.stdout.write(`${n} already stopped\n`);
-      if (p.refused.length) {
-        process.stderr.write(
-          `cannot stop ${p.refused.join(', ')}: only replicated services can be stopped\n`,
-        );
-        process.exitCode = 1;
-      }
+      const { refused } = await stopServices(makeClient(cmd), o.projectName, named);
+      if (refused.length) process.exitCode = 1;
     });
 
   withContext(program.command('start'))

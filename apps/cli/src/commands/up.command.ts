@@ -1,6 +1,7 @@
 // `tsstack up` and `tsstack plan`: load the stack files, build the images of `build:` services (up-build.ts)
 // before anything is deployed, print the plan, apply it, then follow progress until every service reached
-// its goal (exit 0) or one failed / --timeout passed (exit 1).
+// its goal or one failed / --timeout passed (exit 1). With --wait that is the end (exit 0); with -d alone `up`
+// returns after the plan; by default it then attaches to the stack's logs (up-attached.ts), as compose does.
 import type { Command } from 'commander';
 import type { StackSpec } from '@tsstack/model';
 import { dataDir } from '../client/context';
@@ -9,9 +10,9 @@ import { CliError } from '../client/cli-errors';
 import { ensureControlPlane } from './embedded';
 import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
 import { renderPlan } from '../render/plan-renderer';
-import { ProgressRenderer, renderSummary } from '../render/progress-renderer';
-import { atGoal, progressFromTasks, type ServiceGoal } from '../render/progress-from-tasks';
-import type { ApiClient } from '../client/api-client';
+import { followProgress } from './up-progress';
+import { AttachedUp } from './up-attached';
+import { forgetStopped } from './stop-start.command';
 import { buildRuntime, runtimeRunStep } from './image/runtime-run-step';
 import { openStore } from './image/store-options';
 import { buildForUp, buildTargets, pinBuiltImages, refuseRemoteBuilds } from './up-build';
@@ -74,34 +75,10 @@ async function prepareBuilds(spec: StackSpec, o: UpOptions, cmd: Command): Promi
   });
 }
 
-export async function followProgress(
-  client: ApiClient,
-  spec: StackSpec,
-  timeoutMs: number,
-): Promise<boolean> {
-  const wanted = Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.deploy.replicas]));
-  const renderer = new ProgressRenderer(Boolean(process.stdout.isTTY));
-  const started = Date.now();
-  for (;;) {
-    const [tasks, goals] = await Promise.all([
-      client.listTasks({ stack: spec.name }),
-      client.listServices(spec.name) as Promise<ServiceGoal[]>,
-    ]);
-    const progress = progressFromTasks(wanted, tasks, spec.name, goals);
-    for (const p of progress) process.stdout.write(renderer.update(p));
-    const failed = progress.some((p) => p.phase === 'failed');
-    if (atGoal(progress) || failed || Date.now() - started > timeoutMs) {
-      process.stdout.write(renderSummary(progress, Date.now() - started));
-      return atGoal(progress);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 export function register(program: Command): void {
   stackOptions(withContext(program.command('up')).description('create and start a stack from Compose files'))
     .option('-d, --detach', 'return once the plan is applied')
-    .option('--wait', 'wait until every service reached its goal (default unless -d)')
+    .option('--wait', 'wait until every service reached its goal, then exit (implies -d)')
     .option('--timeout <seconds>', 'give up waiting after this long', '300')
     .option('--scale <service=n>', 'override replicas (repeatable)', collect)
     .option('--remove-orphans', 'remove services no longer in the stack files')
@@ -114,11 +91,19 @@ export function register(program: Command): void {
       applyPullFlag(spec, o.pull);
       await prepareBuilds(spec, o, cmd);
       const client = await ensureControlPlane(cliContext(cmd), dataDir(process.env));
+      const since = new Date().toISOString();
       const res = await client.deploy(spec.name, spec);
+      forgetStopped(spec.name, Object.keys(spec.services));
       process.stdout.write(renderPlan(spec.name, res.plan));
-      if (o.detach && !o.wait) return;
-      const ok = await followProgress(client, spec, Number(o.timeout) * 1000);
-      if (!ok) process.exitCode = 1;
+      const timeoutMs = Number(o.timeout) * 1000;
+      if (o.wait) {
+        if (!(await followProgress(client, spec, timeoutMs))) process.exitCode = 1;
+        return;
+      }
+      if (o.detach) return;
+      const code = await new AttachedUp({ client, spec, since, timeoutMs }).run();
+      // Log streams stay open while their containers run: end the process, once stdout is flushed.
+      process.stdout.write('', () => process.exit(code));
     });
 
   stackOptions(
