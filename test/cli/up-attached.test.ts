@@ -1,7 +1,7 @@
 // Attached `tsstack up` (no -d, no --wait) through the real binary against the embedded control plane, output
 // read as a script would (stdout not a terminal): the plan, "Attaching to", every line the service printed
-// from its first, prefixed with service and task; the first SIGINT stops the stack gracefully and exits 130;
-// a one-shot stack makes `up` exit by itself, 0 when it completed, 1 when it failed.
+// from its first, prefixed with service and task; the first SIGINT stops the stack gracefully and exits 130,
+// a second one exits 130 at once; a one-shot stack makes `up` exit by itself, 0 when it completed, 1 when it failed.
 // afterAll: down, system stop, the agent's cleanup, the data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -124,10 +124,20 @@ describe('up without -d attaches to the logs, as compose does', () => {
     expect(await p.result()).toMatch(/^exit 130\n/);
     expect(p.stdout).toMatch(/^Gracefully stopping\.\.\. \(press Ctrl\+C again to force\)$/m);
     expect(p.stdout).toMatch(/^stopped counter \(was 1 replicas\)$/m);
-    const ps = plane!.cli(['ps', '-p', 'attached', '--format', 'json']);
+    const ps = plane!.cli(['ps', '-p', 'attached', '-a', '--format', 'json']);
     expect(ps.status).toBe(0);
     const rows = JSON.parse(ps.stdout) as PsRow[];
+    expect(rows.map((t) => t.service)).toContain('attached_counter');
     expect(rows.filter((t) => t.state === 'running')).toEqual([]);
+  }, 180_000);
+
+  test('up again after that runs the service again; a second SIGINT exits 130 at once', async () => {
+    const p = up(['-f', file('counter.yml'), '--timeout', '90']);
+    await p.waitFor(/^counter [0-9a-f]{12} \| line 1$/m);
+    p.signal('SIGINT');
+    await p.waitFor(/^Gracefully stopping/m);
+    p.signal('SIGINT');
+    expect(await p.result()).toMatch(/^exit 130\n/);
   }, 180_000);
 
   test('a one-shot stack that completes: up prints its output and exits 0 by itself', async () => {
