@@ -244,6 +244,29 @@ describe('bridge networks on one host', () => {
     expect(await nslookupIn(ns.cli, 'tasks.web', gw)).toEqual([addr.web1, addr.web2].sort());
   });
 
+  it('an attach that defers its rules returns first; rulesApplied() then puts the task behind the VIP', async () => {
+    const vip = await m.ensureServiceVip('s_front', 'web');
+    ns.web3 = await m.createTaskNetns('web3');
+    const r = await m.attachTask({
+      taskId: 'web3',
+      netnsPath: ns.web3,
+      networkId: 's_front',
+      service: 'web',
+      aliases: ['web'],
+      taskName: 's_web3',
+      deferRules: true,
+    });
+    try {
+      await m.rulesApplied();
+      const table = (await m.inventory()).nftTable;
+      expect(table).toContain(vip);
+      expect(table).toContain(r.address);
+    } finally {
+      await m.removeTaskNetns('web3');
+    }
+    expect((await m.inventory()).nftTable).not.toContain(r.address);
+  });
+
   it('keeps an existing VIP connection while its task drains out of the VIP', async () => {
     const vip = await m.ensureServiceVip('s_front', 'web');
     const out: Record<string, string> = {};

@@ -103,7 +103,7 @@ export class NetworkManager {
    * firewall it changed is in the kernel, but the next mutation waits for neither (writes and nft runs of
    * concurrent calls are coalesced).
    */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  private serial<T>(fn: () => Promise<T>, o: { waitRules?: boolean } = {}): Promise<T> {
     const run = this.queue.then(fn, fn).then(
       (result) => ({ result, firewall: this.takeFirewallDue() }),
       (err: unknown) => {
@@ -113,7 +113,7 @@ export class NetworkManager {
     );
     this.queue = run.catch(() => undefined);
     return run.then(async ({ result, firewall }) => {
-      await Promise.all([this.file.flushed(), firewall]);
+      await Promise.all([this.file.flushed(), o.waitRules === false ? undefined : firewall]);
       return result;
     });
   }
@@ -422,14 +422,17 @@ export class NetworkManager {
       throw e;
     }
     // 3. ... and the result is recorded, named in DNS and given to the firewall under the lock again.
-    return this.serial(async () => {
-      this.pending.delete(`${a.taskId}/${n.id}`);
-      this.state.attachments.push(a);
-      this.refreshNames(n.id);
-      this.syncFirewall();
-      this.persist();
-      return this.attachResult(a);
-    });
+    return this.serial(
+      async () => {
+        this.pending.delete(`${a.taskId}/${n.id}`);
+        this.state.attachments.push(a);
+        this.refreshNames(n.id);
+        this.syncFirewall();
+        this.persist();
+        return this.attachResult(a);
+      },
+      { waitRules: !req.deferRules },
+    );
   }
 
   private nextIfIndex(mine: AttachmentRecord[]): number {
@@ -490,6 +493,11 @@ export class NetworkManager {
         this.persist();
       });
     }
+  }
+
+  /** Resolves once the packet filter carries every change made before this call (see deferRules). */
+  rulesApplied(): Promise<void> {
+    return this.firewall.request();
   }
 
   /**

@@ -66,6 +66,11 @@ export interface AttachRequest {
   taskName?: string;
   /** In DNS answers and VIP/ingress backends now (true by default); see setServing. */
   serving?: boolean;
+  /**
+   * Return before the packet filter carries the attachment; the caller awaits `rulesApplied()` before the
+   * task may serve (the agent overlaps the nft run with creating and starting the container).
+   */
+  deferRules?: boolean;
 }
 
 export interface AttachResult {

@@ -74,9 +74,11 @@ export function managedNetwork(
         for (const ep of a.endpoints)
           if (ep.nodeId === myNodeId) controllerServing.set(ep.taskId, ep.serving);
       }
-      // Together, so the manager serves the batch with one firewall run.
-      const serving = [...controllerServing.keys()].filter((taskId) => applied.has(taskId));
-      await Promise.all(serving.map((taskId) => applyServing(net, taskId)));
+      // Applied beside the reconcile (the manager keeps them in order and serves a batch with one firewall
+      // run): tasks starting now must not wait for other tasks leaving their VIPs.
+      for (const taskId of controllerServing.keys())
+        if (applied.has(taskId))
+          applyServing(net, taskId).catch((err: Error) => log?.(`task ${taskId} serving: ${err.message}`));
       const ingressKey = JSON.stringify(set.ingress);
       if (ingressKey !== appliedIngress) {
         await net.setIngress(set.ingress);
@@ -110,6 +112,7 @@ export function managedNetwork(
           stack: task.stack,
           taskName: `${task.stack}_${task.service}.${task.slot ?? task.nodeId ?? task.id}`,
           serving: applied.get(task.id),
+          deferRules: true,
         });
         resolvConfPath ??= r.resolvConfPath;
       }
@@ -117,7 +120,7 @@ export function managedNetwork(
         .filter((p) => p.mode === 'host' && p.published)
         .map((p) => ({ protocol: p.protocol, published: p.published!, target: p.target, hostIp: p.hostIp }));
       if (hostPorts.length) await net.publishPorts(task.id, hostPorts);
-      return { netnsPath, resolvConfPath };
+      return { netnsPath, resolvConfPath, rulesApplied: () => net.rulesApplied() };
     },
 
     async setServing(taskId, serving) {

@@ -26,7 +26,13 @@ export interface TaskNetworkPort {
   attach(
     task: Task,
     set: AssignmentSet,
-  ): Promise<{ netnsPath: string; resolvConfPath?: string; hostsPath?: string }>;
+  ): Promise<{
+    netnsPath: string;
+    resolvConfPath?: string;
+    hostsPath?: string;
+    /** Resolves once the packet filter carries the task (VIP and port backends): awaited before it runs. */
+    rulesApplied?: () => Promise<void>;
+  }>;
   /** Take the task out of DNS and VIPs before it is stopped. */
   setServing(taskId: string, serving: boolean): Promise<void>;
   detach(taskId: string): Promise<void>;
@@ -114,6 +120,7 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
     ): TaskController {
       const id = adoptContainerId ?? containerIdFor(task.id);
       let image: ImageConfig = {};
+      let rulesApplied: (() => Promise<void>) | undefined;
       let monitor: HealthMonitor | undefined;
       let unhealthy = false;
       const stopSignal = () => task.spec.stopSignal ?? image.StopSignal ?? 'SIGTERM';
@@ -173,6 +180,7 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
               else await fs.mkdir(m.source, { recursive: true });
             }
             const attached = network && !task.spec.networkMode ? await network.attach(task, set) : undefined; // prettier-ignore
+            rulesApplied = attached?.rulesApplied;
             if (attached?.resolvConfPath)
               mounts.push({ kind: 'bind', source: attached.resolvConfPath, target: '/etc/resolv.conf', readOnly: true, createSource: false }); // prettier-ignore
             if (attached?.hostsPath)
@@ -188,6 +196,8 @@ export function nativeRuntime(deps: NativeRuntimeDeps): ContainerRuntimePort {
 
         async start() {
           const info = await runtime.start(id);
+          // The nft run that gives this task its VIP and port backends went on while the container was made.
+          await rulesApplied?.();
           await watchHealth(info.startedAt ?? Date.now());
           // Reported with `running`, so nobody takes a health-checked task for healthy before its first probe.
           return { containerId: id, pid: info.pid, health: healthcheckOf(task, image) ? 'starting' : 'none' };
