@@ -90,3 +90,18 @@ describe('FirewallSync', () => {
     expect(runs).toHaveLength(2);
   });
 });
+
+describe('FirewallSync with a gathering window', () => {
+  it('serves changes made within the window with the same run', async () => {
+    let version = 1;
+    const { target, runs, finish } = gatedTarget();
+    const sync = new FirewallSync(() => planWith(version), target, 30);
+    const first = sync.request();
+    await new Promise((r) => setTimeout(r, 5));
+    version = 2;
+    const second = sync.request();
+    await finish();
+    await Promise.all([first, second]);
+    expect(runs).toEqual([planWith(2)]);
+  });
+});

@@ -15,9 +15,11 @@ export class FirewallSync {
   private running?: Promise<void>;
   private appliedKey = '';
 
+  /** `gatherMs`: how long a run waits for more changes before it plans (each `nft` run costs a process). */
   constructor(
     private readonly plan: () => FirewallState,
     private readonly target: FirewallTarget,
+    private readonly gatherMs = 0,
   ) {}
 
   /**
@@ -38,6 +40,7 @@ export class FirewallSync {
     await null;
     try {
       while (this.dirty) {
+        if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
         this.dirty = false;
         const force = this.force;
         this.force = false;
