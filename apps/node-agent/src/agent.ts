@@ -97,6 +97,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       .then(() => undefined)
       .catch((err: unknown) => opts.log?.(`task ${task.id}: ${String(err)}`))
       .finally(() => {
+        executorEnded = true;
         executing.delete(task.id);
         controllers.delete(task.id);
         stopping.delete(task.id);
@@ -128,8 +129,20 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     removing.set(containerId, p);
   };
 
+  // The tasks (ids and desired states) the last look at the runtime was for. Most sets differ from the one
+  // before only in statuses and endpoints (the controller echoing this agent's own reports): they need no
+  // new look unless an executor ended since (its task may need a new one).
+  let reconciledFor = '';
+  let executorEnded = false;
   const reconcile = async (set: AssignmentSet) => {
     await network?.sync?.(set);
+    const wanted = set.tasks
+      .map((t) => `${t.id}:${t.desiredState}`)
+      .sort()
+      .join(',');
+    if (wanted === reconciledFor && !executorEnded) return;
+    reconciledFor = wanted;
+    executorEnded = false;
     const observed = await runtime.list();
     const actions = reconcileAssignments(set.tasks, observed, new Set(executing.keys()));
     for (const a of actions) {
