@@ -13,7 +13,13 @@
 export { NetworkManager } from './src/network-manager';
 export { planHostPorts, EPHEMERAL_RANGE } from './src/port-plan';
 export type { PortRequest } from './src/port-plan';
-export { createTaskNetns, removeTaskNetns, taskNetnsPath, DEFAULT_NETNS_DIR } from './src/netns';
+export {
+  createTaskNetns,
+  listTaskNetns,
+  removeTaskNetns,
+  taskNetnsPath,
+  DEFAULT_NETNS_DIR,
+} from './src/netns';
 export { Ipam, DEFAULT_POOLS } from './src/ipam';
 export type { IpamNetwork, IpamPool, IpamState, NetworkDriverName, NetworkRequest } from './src/ipam';
 export {

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireRoot } from '@tsstack/testkit';
-import { cleanupAgent } from '@tsstack/node-agent';
+import { cleanupAgent, runtimeStateRoot } from '@tsstack/node-agent';
+import { createTaskNetns } from '@tsstack/network';
 import { fakeController, JOIN, type FakeController } from './fake-controller';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,6 +68,21 @@ describe('node-agent process (root)', () => {
     });
     expect(r.status).toBe(0);
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(stateDir);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('--cleanup removes task namespaces also when the network state is lost', async () => {
+    const netnsDir = `${runtimeStateRoot(stateDir)}-netns`;
+    const ns = await createTaskNetns('lostnetstate1', netnsDir);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).toContain(ns);
+    expect(existsSync(path.join(stateDir, 'network'))).toBe(false);
+    const r = spawnSync(process.execPath, [BIN, 'node-agent', '--cleanup', '--state-dir', stateDir], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(netnsDir);
+    expect(existsSync(netnsDir)).toBe(false);
     expect(existsSync(stateDir)).toBe(false);
   });
 

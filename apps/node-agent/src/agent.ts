@@ -16,7 +16,7 @@ import { ImageStore } from '@tsstack/image';
 import { ContainerRuntime } from '@tsstack/runtime';
 import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
 import { managedNetwork } from './drivers/managed-network';
-import { NetworkManager } from '@tsstack/network';
+import { NetworkManager, listTaskNetns, removeTaskNetns } from '@tsstack/network';
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -294,6 +294,10 @@ export async function cleanupAgent(
   // The namespace dir is a shared bind mount of its own (as iproute2 makes /run/netns); the runtime root holds
   // nothing once its containers are removed.
   if (!runtime) {
+    // Namespaces the network state did not know (or all of them, when that state was lost) go too, else
+    // the directory stays busy.
+    for (const id of listTaskNetns(netnsDirOf(stateDir)))
+      await removeTaskNetns(id, netnsDirOf(stateDir)).catch(() => undefined);
     await execFileAsync('umount', [netnsDirOf(stateDir)]).catch(() => undefined);
     await fs.rm(netnsDirOf(stateDir), { recursive: true, force: true });
     await fs.rm(runtimeStateRoot(stateDir), { recursive: true, force: true });
