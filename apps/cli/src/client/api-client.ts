@@ -1,7 +1,9 @@
 // Typed HTTP client of the controller's REST API (Node 20 fetch). Maps "no answer" to
 // ControllerUnreachableError and {error:{code,message,issues}} bodies to ApiError.
 import { ApiError, ControllerUnreachableError } from './cli-errors';
+import type { TsstackEvent } from '@tsstack/model';
 import type { ServicePlan, StackSummary, TaskRow } from './api-types';
+import { streamEvents } from './ws-client';
 
 export type FetchFn = typeof fetch;
 
@@ -94,6 +96,15 @@ export class ApiClient {
   removeStack(stack: string, volumes: boolean): Promise<unknown> {
     return this.request('DELETE', `/v1/stacks/${enc(stack)}${volumes ? '?volumes=true' : ''}`);
   }
+  /** The event stream (/v1/events over WebSocket), until the server closes it or `signal` aborts. */
+  events(
+    query: Record<string, string | undefined>,
+    onEvent: (e: TsstackEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return streamEvents(this.url, this.token, query, onEvent, signal);
+  }
+
   listTasks(q: { stack?: string; service?: string; all?: boolean }): Promise<TaskRow[]> {
     const p = new URLSearchParams();
     if (q.stack) p.set('stack', q.stack);

@@ -1,5 +1,7 @@
-// Live progress of `tsstack up`: polls the stack's tasks and services, redraws one line per service, and
-// returns once every service reached its goal (true) or one failed / the timeout passed (false, with a summary).
+// Live progress of `tsstack up`: follows the stack's event stream and, when events come (at most every 150 ms;
+// every second without them, or when the stream is not there), reads the stack's tasks and services and redraws
+// one line per service. Returns once every service reached its goal (true) or one failed / the timeout passed
+// (false, with a summary).
 import type { StackSpec, TaskRow } from '@tsstack/model';
 import type { ApiClient } from '../client/api-client';
 import { ProgressRenderer, renderSummary, type ServiceProgress } from '../render/progress-renderer';
@@ -22,6 +24,33 @@ function markEnded(p: ServiceProgress, ended: Set<string>, desired: number): Ser
   return { service: p.service, phase: 'running', ready: desired, desired, message };
 }
 
+/** Resolves the wait of the progress loop when an event of the stack arrives. */
+export function eventWaker(client: Pick<ApiClient, 'events'>, stack: string) {
+  const abort = new AbortController();
+  let wake: (() => void) | undefined;
+  let pending = false;
+  client.events({ stack }, () => (wake ? wake() : (pending = true)), abort.signal).catch(() => undefined); // no stream: the loop still reads every second
+  return {
+    /** Waits for an event (or one seen since the last wait) but at least `minMs` and at most `maxMs`. */
+    async next(minMs: number, maxMs: number): Promise<void> {
+      const floor = new Promise((r) => setTimeout(r, minMs));
+      if (!pending)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, maxMs);
+          function done() {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          }
+          wake = done;
+        });
+      pending = false;
+      await floor;
+    },
+    close: () => abort.abort(),
+  };
+}
+
 export async function followProgress(
   client: ApiClient,
   spec: StackSpec,
@@ -31,24 +60,33 @@ export async function followProgress(
   const wanted = Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.deploy.replicas]));
   const renderer = new ProgressRenderer(Boolean(process.stdout.isTTY));
   const started = Date.now();
-  for (;;) {
-    if (o.cancelled?.()) return false;
-    const [tasks, goals] = await Promise.all([
-      client.listTasks({ stack: spec.name }),
-      client.listServices(spec.name) as Promise<ServiceGoal[]>,
-    ]);
-    const ended = o.endedServices?.(tasks) ?? new Set<string>();
-    const progress = progressFromTasks(wanted, tasks, spec.name, goals).map((p) =>
-      markEnded(p, ended, wanted[p.service] ?? 0),
-    );
-    if (o.cancelled?.()) return false;
-    for (const p of progress) process.stdout.write(renderer.update(p));
-    const done = atGoal(progress);
-    const failed = progress.some((p) => p.phase === 'failed');
-    if (done || failed || Date.now() - started > timeoutMs) {
-      process.stdout.write(renderSummary(progress, Date.now() - started));
-      return done;
+  const events = eventWaker(client, spec.name);
+  try {
+    return await follow();
+  } finally {
+    events.close();
+  }
+
+  async function follow(): Promise<boolean> {
+    for (;;) {
+      if (o.cancelled?.()) return false;
+      const [tasks, goals] = await Promise.all([
+        client.listTasks({ stack: spec.name }),
+        client.listServices(spec.name) as Promise<ServiceGoal[]>,
+      ]);
+      const ended = o.endedServices?.(tasks) ?? new Set<string>();
+      const progress = progressFromTasks(wanted, tasks, spec.name, goals).map((p) =>
+        markEnded(p, ended, wanted[p.service] ?? 0),
+      );
+      if (o.cancelled?.()) return false;
+      for (const p of progress) process.stdout.write(renderer.update(p));
+      const done = atGoal(progress);
+      const failed = progress.some((p) => p.phase === 'failed');
+      if (done || failed || Date.now() - started > timeoutMs) {
+        process.stdout.write(renderSummary(progress, Date.now() - started));
+        return done;
+      }
+      await events.next(150, 1000);
     }
-    await new Promise((r) => setTimeout(r, 150));
   }
 }
