@@ -1,25 +1,11 @@
 // The executor's interim reports while a task prepares: pull progress with the step's own state, throttled,
 // the last one complete, then the state step itself without progress.
-import { TaskState, type ServiceSpec, type Task, type TaskStatus } from '@tsstack/model';
+import { TaskState, type Task, type TaskStatus } from '@tsstack/model';
 import { runTask, type TaskController } from './task-executor';
 import type { PullProgress } from './pull-progress';
+import { taskIn } from './testing/task-fixture';
 
-function task(): Task {
-  return {
-    id: 't1',
-    stack: 's',
-    service: 'web',
-    slot: 1,
-    specVersion: 1,
-    specHash: 'h',
-    spec: {} as ServiceSpec,
-    desiredState: TaskState.Ready,
-    status: { state: TaskState.Accepted, message: 'accepted', health: 'none', timestamp: 0 },
-    networks: [],
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const task = (): Task => taskIn(TaskState.Accepted, TaskState.Ready, 'accepted');
 
 function controller(pull: (onProgress: (p: PullProgress) => void) => void, fail = false): TaskController {
   const nothing = async () => undefined;

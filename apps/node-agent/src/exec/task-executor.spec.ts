@@ -1,6 +1,7 @@
 // Table tests of the pure task executor step against a recording fake controller (no runtime).
-import { TaskState, type Task, type ServiceSpec } from '@tsstack/model';
+import { TaskState, type Task } from '@tsstack/model';
 import { doStep, runTask, TaskRejectedError, type TaskController, type ExitInfo } from './task-executor';
+import { taskIn } from './testing/task-fixture';
 
 function fakeController(opts: { prepareError?: Error; exit?: ExitInfo; startError?: Error } = {}) {
   const calls: string[] = [];
@@ -25,22 +26,7 @@ function fakeController(opts: { prepareError?: Error; exit?: ExitInfo; startErro
   return { ctl, calls };
 }
 
-function task(state: TaskState, desired: TaskState = TaskState.Running): Task {
-  return {
-    id: 't1',
-    stack: 's',
-    service: 'web',
-    slot: 1,
-    specVersion: 1,
-    specHash: 'h',
-    spec: {} as ServiceSpec,
-    desiredState: desired,
-    status: { state, message: '', health: 'none', timestamp: 0 },
-    networks: [],
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const task = (state: TaskState, desired: TaskState = TaskState.Running): Task => taskIn(state, desired);
 
 describe('doStep', () => {
   const table: Array<[string, TaskState, TaskState, TaskState, string[]]> = [
