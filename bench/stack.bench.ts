@@ -42,6 +42,20 @@ function service(replicas: number, env: Record<string, string> = {}): Record<str
   };
 }
 
+/** The environments of this host's `sleep 3600` processes: proof that the tasks reported running are real. */
+function sleepers(): string[][] {
+  const out: string[][] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== 'sleep\u00003600\u0000') continue;
+      out.push(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\u0000'));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
 const rssMb = (pid: number | null): number => {
   if (!pid) return NaN;
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -102,6 +116,10 @@ async function main(): Promise<void> {
       cli('up', '-d', '-f', file('big', { app: service(BIG * 2, { VERSION: '2' }) }));
       await running('big', BIG * 2, before + 1);
     });
+    const live = sleepers();
+    const updated = live.filter((e) => e.includes('VERSION=2')).length;
+    if (live.length !== 10 + BIG * 2 || updated !== BIG * 2)
+      throw new Error(`expected ${10 + BIG * 2} sleep processes (${BIG * 2} with VERSION=2), found ${live.length} (${updated})`); // prettier-ignore
     const pids = status(dataDir);
     const agentRss = rssMb(pids.agent.pid);
     const controllerRss = rssMb(pids.controller.pid);
@@ -110,6 +128,7 @@ async function main(): Promise<void> {
       cli('down', '-p', 'big');
       while ((await client.listTasks({ all: true })).some((t) => t.state === 'running')) await new Promise((r) => setTimeout(r, 50)); // prettier-ignore
     });
+    if (sleepers().length) throw new Error(`${sleepers().length} sleep processes outlived down`);
     const result = {
       up10_s: +up10.toFixed(3),
       create50_s: +create50.toFixed(3),
@@ -127,7 +146,7 @@ async function main(): Promise<void> {
     row(`scale ${BIG} -> ${BIG * 2} (s)`, result.scale100_s, 'swarm 7.6-9.7', '< 2');
     row(`rolling update of ${BIG * 2}, par. 10 (s)`, result.update100_s, 'swarm 28.6-30.4', '< 6');
     row('down (s)', result.down_s, '', '');
-    console.log(`agent RSS ${agentRss} MB, controller RSS ${controllerRss} MB`);
+    console.log(`agent RSS ${agentRss} MB, controller RSS ${controllerRss} MB; after the update ${live.length} sleep processes ran, ${updated} with the new env`); // prettier-ignore
     console.log(JSON.stringify(result));
   } finally {
     spawnSync(process.execPath, [BIN, 'down', '-p', 'ten'], { env });
