@@ -1,5 +1,6 @@
 // libs/planner: pure planning core of the controller (no Redis, no clock). Public door of this context.
-export { diffService, planStack } from './src/stack-diff';
+export { diffService, keepOrphans, orphanServices, planStack } from './src/stack-diff';
+export type { StackPlanOptions } from './src/stack-diff';
 export { ConstraintSyntaxError, checkConstraint, pickNode, placeReplicas } from './src/scheduler';
 export type { ScheduleInput, ScheduleResult } from './src/scheduler';
 export { BACKOFF_CAP_MS, BACKOFF_MIN_MS, STABLE_RUN_MS, decideRestart } from './src/restart-backoff';

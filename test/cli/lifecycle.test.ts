@@ -2,7 +2,8 @@
 // (controller, owned redis, node agent as daemons), output read as a script would (stdout not a terminal):
 // up -d, up (plain progress lines, once each, and the summary), plan of a changed file, a redeploy that
 // replaces only the changed service, scale, logs of one, several and all services, a failing service (exit 1
-// with the reason), down; usage errors exit 2. afterAll: down, system stop, the agent's cleanup, the data dir.
+// with the reason), a service left out of the file kept as an orphan until --remove-orphans, down; usage
+// errors exit 2. afterAll: down, system stop, the agent's cleanup, the data dir.
 import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -148,6 +149,31 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
     const failed = all.filter((t) => t.service === 'life_bad' && /failed|rejected/.test(t.state));
     expect(failed.length).toBeGreaterThan(0);
     expect(failed[0]!.error).toMatch(/no\/such\/program/);
+  });
+
+  test('a service left out of the file is kept, with a warning, until up --remove-orphans', async () => {
+    const kept = cli(['up', '--wait', '-f', file('v2.yml'), '--timeout', '60']);
+    expect(kept.status).toBe(0);
+    expect(kept.stdout).toMatch(
+      /^ {2}! bad\s+orphaned\s+\(not in stack file: kept, --remove-orphans removes it\)$/m,
+    );
+    expect(kept.stdout).toMatch(
+      /^0 to create, 0 to update, 0 to remove, 2 unchanged, 1 orphaned \(kept\)\.$/m,
+    );
+    expect(kept.stderr).toMatch(/^Found orphan services \(bad\) in stack life: .*--remove-orphans/);
+    const desired = () =>
+      (JSON.parse(cli(['ps', '-p', 'life', '--format', 'json']).stdout) as PsRow[]).filter(
+        (t) => t.service === 'life_bad' && t.desiredState === 'running',
+      );
+    expect(desired().length).toBeGreaterThan(0);
+    expect(cli(['plan', '-f', file('v2.yml'), '--remove-orphans']).stdout).toMatch(/^ {2}- bad\s+remove/m);
+
+    const removed = cli(['up', '-d', '--remove-orphans', '-f', file('v2.yml')]);
+    expect(removed.status).toBe(0);
+    expect(removed.stderr).toBe('');
+    expect(removed.stdout).toMatch(/^ {2}- bad\s+remove\s+\(not in stack file\)$/m);
+    await waitFor('bad removed', () => desired().length === 0);
+    expect([runningOf('web').length, runningOf('db').length]).toEqual([1, 1]);
   });
 
   test('usage errors exit 2; down removes the stack', () => {

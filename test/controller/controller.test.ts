@@ -96,6 +96,50 @@ describe('controller with fake agents (embedded redis-server)', () => {
     expect(svcs).toEqual([expect.objectContaining({ service: 'api', running: 2, replicas: 2 })]);
   });
 
+  it('keeps services that left the stack file running (orphans, with their network) until removeOrphans', async () => {
+    const back = { name: 'back', driver: 'bridge', internal: false, attachable: false, external: false };
+    const net = { ...back, ipam: [], labels: {}, driverOpts: {} };
+    const both = {
+      services: { a: service('img:1', 1), old: { ...service('img:1', 2), networks: { back: {} } } },
+      networks: { back: net },
+    };
+    expect((await c.api('PUT', '/v1/stacks/orph', { stack: both })).status).toBe(200);
+    await waitFor('3 running', async () => (await running('orph')).length === 3);
+    const onlyA = { services: { a: service('img:1', 1) } };
+    const plan = await c.api<{ plan: unknown[] }>('POST', '/v1/stacks/orph/plan', { stack: onlyA });
+    expect(plan.body.plan).toEqual([
+      { service: 'a', action: 'unchanged', reasons: [] },
+      {
+        service: 'old',
+        action: 'orphaned',
+        reasons: ['not in stack file: kept, --remove-orphans removes it'],
+      },
+    ]);
+    const kept = await c.api<{ plan: Array<{ action: string }> }>('PUT', '/v1/stacks/orph', { stack: onlyA });
+    expect(kept.body.plan.map((p) => p.action)).toEqual(['unchanged', 'orphaned']);
+    const stored = await c.api<{ spec: { services: object; networks: object } }>('GET', '/v1/stacks/orph');
+    expect(Object.keys(stored.body.spec.services).sort()).toEqual(['a', 'old']);
+    expect(Object.keys(stored.body.spec.networks)).toEqual(['back']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await running('orph', 'old')).length).toBe(2);
+    expect(agents.some((ag) => ag.set.networks.some((n) => n.id === 'orph_back'))).toBe(true);
+
+    const removed = await c.api<{ plan: unknown[] }>('PUT', '/v1/stacks/orph', {
+      stack: onlyA,
+      removeOrphans: true,
+    });
+    expect(removed.body.plan).toContainEqual({
+      service: 'old',
+      action: 'remove',
+      reasons: ['not in stack file'],
+    });
+    await waitFor('old gone', async () => (await tasks('orph')).every((t) => t.service === 'orph_a'));
+    const after = await c.api<{ spec: { services: object; networks: object } }>('GET', '/v1/stacks/orph');
+    expect(Object.keys(after.body.spec.services)).toEqual(['a']);
+    expect(after.body.spec.networks).toEqual({});
+    expect((await c.api('DELETE', '/v1/stacks/orph')).status).toBe(200);
+  });
+
   it('refuses a stale deploy with 409 and a bad spec with 400 and every issue', async () => {
     const stale = await c.api('PUT', '/v1/stacks/web', {
       stack: { services: { api: service('img:1', 2) } },

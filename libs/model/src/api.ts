@@ -4,7 +4,9 @@ import type { SpecIssue } from './errors';
 import type { StackSpec, ServiceSpec } from './service';
 import type { ClusterNode, NodeAvailability } from './task';
 
-export type PlanAction = 'create' | 'update' | 'remove' | 'unchanged';
+/** `orphaned`: deployed, no longer in the stack files, kept (as Compose and `docker stack deploy` without
+ * `--remove-orphans` / `--prune` do). */
+export type PlanAction = 'create' | 'update' | 'remove' | 'unchanged' | 'orphaned';
 
 export interface ServicePlan {
   service: string;
@@ -28,6 +30,8 @@ export interface JoinTokenResponse {
 
 export interface PlanRequest {
   stack: StackSpec;
+  /** Remove the services that are not in `stack` (default: keep them, as orphans). */
+  removeOrphans?: boolean;
 }
 export interface PlanResponse {
   plan: ServicePlan[];
@@ -35,6 +39,8 @@ export interface PlanResponse {
 export interface DeployRequest {
   stack: StackSpec;
   expectedVersion?: number;
+  /** Remove the services that are not in `stack` (default: keep them, as orphans). */
+  removeOrphans?: boolean;
 }
 export interface DeployResponse {
   version: number;

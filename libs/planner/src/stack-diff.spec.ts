@@ -6,7 +6,7 @@ import {
   type StackSpec,
 } from '@tsstack/model';
 import { canonicalJson, serviceSpecHash } from '@tsstack/spec';
-import { planStack } from '../index';
+import { keepOrphans, orphanServices, planStack } from '../index';
 
 function svc(name: string, over: Partial<ServiceSpec> = {}, replicas = 1): ServiceSpec {
   return {
@@ -105,11 +105,15 @@ describe('planStack', () => {
       [{ service: 'web', action: 'update', reasons: ['replicas 2->5'] }],
     ],
     [
-      'remove',
+      'orphan kept',
       stack(svc('a'), svc('b')),
       stack(svc('b')),
       [
-        { service: 'a', action: 'remove', reasons: ['not in stack file'] },
+        {
+          service: 'a',
+          action: 'orphaned',
+          reasons: ['not in stack file: kept, --remove-orphans removes it'],
+        },
         { service: 'b', action: 'unchanged', reasons: [] },
       ],
     ],
@@ -121,5 +125,51 @@ describe('planStack', () => {
     ],
   ] as const)('%s', (_n, cur, next, want) => {
     expect(planStack(cur, next)).toEqual(want);
+  });
+
+  it('removes the services that left the files with removeOrphans', () => {
+    expect(planStack(stack(svc('a'), svc('b')), stack(svc('b')), { removeOrphans: true })).toEqual([
+      { service: 'a', action: 'remove', reasons: ['not in stack file'] },
+      { service: 'b', action: 'unchanged', reasons: [] },
+    ]);
+  });
+});
+
+describe('keepOrphans', () => {
+  const net = (name: string) => ({
+    name,
+    driver: 'bridge' as const,
+    internal: false,
+    attachable: false,
+    external: false,
+    ipam: [],
+    labels: {},
+    driverOpts: {},
+  });
+  it('adds the orphans and the networks, volumes, configs and secrets only they still use', () => {
+    const old = svc('old', {
+      networks: { back: { aliases: [] } },
+      volumes: [{ type: 'volume', source: 'data', target: '/d', readOnly: false }],
+      configs: [{ source: 'cfg', target: '/c', uid: '0', gid: '0', mode: 0o444 }],
+    });
+    const cur: StackSpec = {
+      ...stack(svc('a'), old),
+      networks: { back: net('back'), front: net('front') },
+      volumes: { data: { name: 'data' } as never, scratch: { name: 'scratch' } as never },
+      configs: { cfg: { name: 'cfg' } as never },
+    };
+    const next = { ...stack(svc('a')), networks: { front: net('front') } };
+    const kept = keepOrphans(cur, next);
+    expect(orphanServices(cur, next)).toEqual(['old']);
+    expect(Object.keys(kept.services).sort()).toEqual(['a', 'old']);
+    expect(kept.services.old).toBe(old);
+    expect(Object.keys(kept.networks).sort()).toEqual(['back', 'front']);
+    expect(Object.keys(kept.volumes)).toEqual(['data']);
+    expect(Object.keys(kept.configs)).toEqual(['cfg']);
+  });
+  it('is the next stack itself when nothing is orphaned', () => {
+    const next = stack(svc('a'));
+    expect(keepOrphans(undefined, next)).toBe(next);
+    expect(keepOrphans(stack(svc('a')), next)).toBe(next);
   });
 });

@@ -80,15 +80,16 @@ export class ApiClient {
   health(): Promise<unknown> {
     return this.request('GET', '/health');
   }
-  plan(stack: string, spec: unknown): Promise<{ plan: ServicePlan[] }> {
-    return this.request('POST', `/v1/stacks/${enc(stack)}/plan`, { stack: spec });
+  plan(stack: string, spec: unknown, removeOrphans = false): Promise<{ plan: ServicePlan[] }> {
+    return this.request('POST', `/v1/stacks/${enc(stack)}/plan`, { stack: spec, removeOrphans });
   }
+  /** Services of the stack that are not in `spec` are kept (orphans) unless `removeOrphans`. */
   deploy(
     stack: string,
     spec: unknown,
-    expectedVersion?: number,
+    opts: { expectedVersion?: number; removeOrphans?: boolean } = {},
   ): Promise<{ version: number; plan: ServicePlan[] }> {
-    return this.request('PUT', `/v1/stacks/${enc(stack)}`, { stack: spec, expectedVersion });
+    return this.request('PUT', `/v1/stacks/${enc(stack)}`, { stack: spec, ...opts });
   }
   listStacks(): Promise<StackSummary[]> {
     return this.request('GET', '/v1/stacks');

@@ -9,7 +9,7 @@ import { cliContext, makeClient, withContext } from '../client/make-client';
 import { CliError } from '../client/cli-errors';
 import { ensureControlPlane } from './embedded';
 import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
-import { renderPlan } from '../render/plan-renderer';
+import { orphanWarning, renderPlan } from '../render/plan-renderer';
 import { followProgress } from './up-progress';
 import { AttachedUp } from './up-attached';
 import { forgetStopped } from './stop-start.command';
@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .option('--wait', 'wait until every service reached its goal, then exit (implies -d)')
     .option('--timeout <seconds>', 'give up waiting after this long', '300')
     .option('--scale <service=n>', 'override replicas (repeatable)', collect)
-    .option('--remove-orphans', 'remove services no longer in the stack files')
+    .option('--remove-orphans', 'remove services no longer in the stack files (default: keep them running)')
     .option('--pull <policy>', 'pull policy of services without build: (always|missing|never)')
     .option('--build', 'build images of services with build: even when present')
     .option('--no-build', 'never build; fail when a build: image is missing')
@@ -92,9 +92,11 @@ export function register(program: Command): void {
       await prepareBuilds(spec, o, cmd);
       const client = await ensureControlPlane(cliContext(cmd), dataDir(process.env));
       const since = new Date().toISOString();
-      const res = await client.deploy(spec.name, spec);
+      const res = await client.deploy(spec.name, spec, { removeOrphans: o.removeOrphans === true });
       forgetStopped(spec.name, Object.keys(spec.services));
       process.stdout.write(renderPlan(spec.name, res.plan));
+      const orphans = orphanWarning(spec.name, res.plan);
+      if (orphans) process.stderr.write(orphans);
       const timeoutMs = Number(o.timeout) * 1000;
       if (o.wait) {
         if (!(await followProgress(client, spec, timeoutMs))) process.exitCode = 1;
@@ -110,11 +112,12 @@ export function register(program: Command): void {
     withContext(program.command('plan')).description('show what `up` would change, without applying it'),
   )
     .option('--json', 'print JSON')
+    .option('--remove-orphans', 'plan the removal of services no longer in the stack files')
     .action(async (o: UpOptions, cmd: Command) => {
       const spec = await loadStackFiles(o);
       if (cliContext(cmd).isDefault && buildTargets(spec).length)
         await pinBuiltImages(spec, openStore({ root: embeddedAgentImageRoot(dataDir(process.env)) }));
-      const res = await makeClient(cmd).plan(spec.name, spec);
+      const res = await makeClient(cmd).plan(spec.name, spec, o.removeOrphans === true);
       process.stdout.write(o.json ? JSON.stringify(res.plan) + '\n' : renderPlan(spec.name, res.plan));
     });
 }

@@ -6,6 +6,7 @@ const SYMBOL: Record<ServicePlan['action'], string> = {
   update: '~',
   remove: '-',
   unchanged: '=',
+  orphaned: '!',
 };
 
 export function renderPlan(stack: string, plan: ServicePlan[]): string {
@@ -16,8 +17,19 @@ export function renderPlan(stack: string, plan: ServicePlan[]): string {
     lines.push(`  ${SYMBOL[p.action]} ${p.service.padEnd(width)}  ${p.action}${why}`);
   }
   const n = (a: ServicePlan['action']) => plan.filter((p) => p.action === a).length;
+  const kept = n('orphaned') ? `, ${n('orphaned')} orphaned (kept)` : '';
   lines.push(
-    `${n('create')} to create, ${n('update')} to update, ${n('remove')} to remove, ${n('unchanged')} unchanged.`,
+    `${n('create')} to create, ${n('update')} to update, ${n('remove')} to remove, ${n('unchanged')} unchanged${kept}.`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** Compose's hint when `up` keeps services that left the files; undefined when there are none. */
+export function orphanWarning(stack: string, plan: ServicePlan[]): string | undefined {
+  const orphans = plan.filter((p) => p.action === 'orphaned').map((p) => p.service);
+  if (orphans.length === 0) return undefined;
+  return (
+    `Found orphan services (${orphans.join(', ')}) in stack ${stack}: they are no longer in the stack files and ` +
+    'keep running. If you removed or renamed them, run this command with --remove-orphans to remove them.\n'
+  );
 }

@@ -1,4 +1,4 @@
-import { renderPlan } from './plan-renderer';
+import { orphanWarning, renderPlan } from './plan-renderer';
 import { atGoal, progressFromTasks } from './progress-from-tasks';
 import type { TaskRow } from '../client/api-types';
 import { renderPs, renderTable } from './table-renderer';
@@ -21,6 +21,23 @@ describe('renderPlan', () => {
       '1 to create, 1 to update, 1 to remove, 1 unchanged.',
       '',
     ]);
+  });
+  it('counts kept orphans and warns about them as compose does', () => {
+    const plan = [
+      { service: 'db', action: 'unchanged' as const, reasons: [] },
+      { service: 'old', action: 'orphaned' as const, reasons: ['not in stack file: kept'] },
+    ];
+    expect(renderPlan('shop', plan).split('\n')).toEqual([
+      'Plan for stack shop:',
+      '  = db   unchanged',
+      '  ! old  orphaned  (not in stack file: kept)',
+      '0 to create, 0 to update, 0 to remove, 1 unchanged, 1 orphaned (kept).',
+      '',
+    ]);
+    expect(orphanWarning('shop', plan)).toMatch(
+      /^Found orphan services \(old\) in stack shop: .*--remove-orphans/,
+    );
+    expect(orphanWarning('shop', plan.slice(0, 1))).toBeUndefined();
   });
 });
 

@@ -31,12 +31,17 @@ export class StacksController {
   @Post(':name/plan')
   @HttpCode(200)
   async plan(@Param('name') name: string, @Body() body: PlanRequest) {
-    return { plan: await this.stacks.plan(name, body?.stack) };
+    return { plan: await this.stacks.plan(name, body?.stack, body?.removeOrphans === true) };
   }
 
   @Put(':name')
   async deploy(@Param('name') name: string, @Body() body: DeployRequest) {
-    return this.stacks.deploy(name, body?.stack, body?.expectedVersion ?? undefined);
+    return this.stacks.deploy(
+      name,
+      body?.stack,
+      body?.expectedVersion ?? undefined,
+      body?.removeOrphans === true,
+    );
   }
 
   @Delete(':name')

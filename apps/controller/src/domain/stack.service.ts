@@ -8,7 +8,7 @@ import {
   type ServicePlan,
   type StackSpec,
 } from '@tsstack/model';
-import { planStack } from '@tsstack/planner';
+import { keepOrphans, planStack } from '@tsstack/planner';
 import type { EventInput, ServiceRecord, StackRecord, StateStore } from '@tsstack/store';
 import { completeStack } from './spec-defaults';
 import { newServiceRecord, withSpec } from './service-records';
@@ -18,17 +18,26 @@ const RETRIES = 5;
 export class StackService {
   constructor(private readonly store: StateStore) {}
 
-  async plan(name: string, raw: unknown): Promise<ServicePlan[]> {
+  async plan(name: string, raw: unknown, removeOrphans = false): Promise<ServicePlan[]> {
     const spec = completeStack(name, raw);
     const cur = await this.store.getStack(name);
-    return planStack(cur?.spec, spec);
+    return planStack(cur?.spec, spec, { removeOrphans });
   }
 
-  async deploy(name: string, raw: unknown, expectedVersion?: number): Promise<DeployResponse> {
+  /**
+   * Deploys `raw` as stack `name`. Services of the stack that are not in `raw` are kept as they run (orphans)
+   * unless `removeOrphans`, as with Compose's `up` and `docker stack deploy`.
+   */
+  async deploy(
+    name: string,
+    raw: unknown,
+    expectedVersion?: number,
+    removeOrphans = false,
+  ): Promise<DeployResponse> {
     const spec = completeStack(name, raw);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deployOnce(name, spec, expectedVersion);
+        return await this.deployOnce(name, spec, expectedVersion, removeOrphans);
       } catch (err) {
         // A concurrent writer moved something we read: re-read, unless the caller pinned a version.
         if (!(err instanceof ConflictError) || expectedVersion !== undefined || attempt >= RETRIES) throw err;
@@ -36,7 +45,12 @@ export class StackService {
     }
   }
 
-  private async deployOnce(name: string, spec: StackSpec, expectedVersion?: number): Promise<DeployResponse> {
+  private async deployOnce(
+    name: string,
+    files: StackSpec,
+    expectedVersion: number | undefined,
+    removeOrphans: boolean,
+  ): Promise<DeployResponse> {
     const now = Date.now();
     const cur = await this.store.getStack(name);
     const curVersion = cur?.version ?? 0;
@@ -48,13 +62,14 @@ export class StackService {
     const existing = new Map(
       (await this.store.listServices()).filter((s) => s.stack === name).map((s) => [s.name, s]),
     );
-    const plan = planStack(cur?.spec, spec);
+    const plan = planStack(cur?.spec, files, { removeOrphans });
+    const spec = removeOrphans ? files : keepOrphans(cur?.spec, files);
     const services: ServiceRecord[] = [];
     const events: EventInput[] = [];
     const expect: Array<{ kind: 'stack' | 'service'; id: string; version: number }> = [
       { kind: 'stack', id: name, version: curVersion },
     ];
-    for (const [svcName, svcSpec] of Object.entries(spec.services)) {
+    for (const [svcName, svcSpec] of Object.entries(files.services)) {
       const prev = existing.get(svcName);
       const next = prev ? withSpec(prev, svcSpec, now) : newServiceRecord(name, svcSpec, now);
       if (!next) continue;
