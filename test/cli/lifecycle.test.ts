@@ -129,6 +129,10 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
       const out = cli(['logs', '-p', 'life', 'web']).stdout;
       return (out.match(/^[0-9a-f]{12} \| web-started$/gm) ?? []).length === 3;
     });
+    // Without -p the stack is the one the files name, as in Compose (logs takes --file: -f follows).
+    const byFile = cli(['logs', '--file', file('v2.yml'), 'web']);
+    expect(byFile.status).toBe(0);
+    expect((byFile.stdout.match(/^[0-9a-f]{12} \| web-started$/gm) ?? []).length).toBe(3);
     const several = cli(['logs', '-p', 'life', 'web', 'db']);
     expect(several.status).toBe(0);
     expect(several.stdout).toMatch(/^web [0-9a-f]{12} \| web-started$/m);
@@ -176,11 +180,13 @@ describe('cli lifecycle against the embedded control plane, as a script sees it'
     expect([runningOf('web').length, runningOf('db').length]).toEqual([1, 1]);
   });
 
-  test('usage errors exit 2; down removes the stack', () => {
+  test('usage errors exit 2; down -f removes the stack the file names', () => {
     expect(cli(['ps', '-p', 'life', '--format', 'xml']).status).toBe(2);
     expect(cli(['up', '-f', file('missing.yml')]).status).toBe(2);
-    expect(cli(['logs']).status).toBe(2);
-    const down = cli(['down', '-p', 'life']);
+    const noStack = cli(['logs']);
+    expect(noStack.status).toBe(2);
+    expect(noStack.stderr).toMatch(/which stack\? pass -p NAME or the stack files: .*no Compose file here/);
+    const down = cli(['down', '-f', file('v2.yml'), '--remove-orphans']);
     expect(down.stdout).toBe('removed stack life\n');
     expect(down.status).toBe(0);
     const stacks = JSON.parse(cli(['stack', 'ls', '--json']).stdout) as Array<{ name: string }>;

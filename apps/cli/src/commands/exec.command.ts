@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { cliContext, makeClient, withContext } from '../client/make-client';
 import { CliError, ControllerUnreachableError } from '../client/cli-errors';
 import { wsUrl } from '../client/ws-client';
+import { withStackTarget } from './stack-file';
 
 interface ExecFrame {
   done: boolean;
@@ -62,9 +63,8 @@ export function runExec(
 }
 
 export function register(program: Command): void {
-  withContext(program.command('exec'))
+  withStackTarget(withContext(program.command('exec')))
     .description('run a command in a running task of a service')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .option('-T, --no-tty', 'no terminal even when stdin is one')
     .option('--index <n>', 'which replica (slot), default the first running one')
     .argument('<service>')

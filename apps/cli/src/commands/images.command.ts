@@ -8,6 +8,7 @@ import { makeClient, withContext } from '../client/make-client';
 import { renderTable } from '../render/table-renderer';
 import { openStore } from './image/store-options';
 import { formatBytes } from './stats.command';
+import { withStackTarget } from './stack-file';
 
 export interface ImageRow {
   service: string;
@@ -41,9 +42,8 @@ export function renderImages(rows: ImageRow[]): string {
 }
 
 export function register(program: Command): void {
-  withContext(program.command('images'))
+  withStackTarget(withContext(program.command('images')))
     .description('list the images used by the services of a stack')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .option('--root <dir>', 'image store directory (env TSSTACK_IMAGE_ROOT, default /var/lib/tsstack/images)')
     .option('--format <format>', 'table|json', 'table')
     .action(async (o: { projectName: string; root?: string; format: string }, cmd: Command) => {

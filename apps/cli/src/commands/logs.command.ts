@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { makeClient, withContext } from '../client/make-client';
 import { printServiceLogs } from './service-log-stream';
 import { CliError } from '../client/cli-errors';
+import { withStackTarget } from './stack-file';
 
 interface LogsOptions {
   projectName: string;
@@ -14,9 +15,8 @@ interface LogsOptions {
 }
 
 export function register(program: Command): void {
-  withContext(program.command('logs'))
+  withStackTarget(withContext(program.command('logs')), '--file')
     .description('show the logs of services (every service of the stack when none is named)')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('[service...]')
     .option('-f, --follow', 'keep streaming new lines')
     .option('--since <time>', 'only lines since this time (RFC 3339 or e.g. 10m)')

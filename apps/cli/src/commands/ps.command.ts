@@ -4,6 +4,7 @@ import { cliContext, makeClient, withContext } from '../client/make-client';
 import { ApiClient } from '../client/api-client';
 import { CliError } from '../client/cli-errors';
 import { renderPs, renderTable } from '../render/table-renderer';
+import { withStackTarget } from './stack-file';
 
 function out(json: boolean | undefined, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text());
@@ -45,20 +46,19 @@ export function register(program: Command): void {
       },
     );
 
-  withContext(program.command('down'))
+  withStackTarget(withContext(program.command('down')))
     .description('stop and remove a stack')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .option(
       '-v, --volumes',
       "also remove the stack's named volumes on every node, once its containers are gone",
     )
+    .option('--remove-orphans', 'accepted for Compose scripts: down removes every service of the stack')
     .action(async (o: { projectName: string; volumes?: boolean }, cmd: Command) => {
       await removeStack(cmd, o.projectName, Boolean(o.volumes));
     });
 
-  withContext(program.command('scale'))
+  withStackTarget(withContext(program.command('scale')))
     .description('set the number of replicas of services')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('<service=replicas...>')
     .action(async (pairs: string[], o: { projectName: string }, cmd: Command) => {
       const client = makeClient(cmd);
@@ -88,6 +88,7 @@ export function register(program: Command): void {
       '-v, --volumes',
       "also remove the stack's named volumes on every node, once its containers are gone",
     )
+    .option('--remove-orphans', 'accepted for Compose scripts: down removes every service of the stack')
     .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
       await removeStack(cmd, name, Boolean(o.volumes));
     });

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { cliContext, withContext } from '../client/make-client';
 import { CliError, ControllerUnreachableError } from '../client/cli-errors';
 import { wsUrl } from '../client/ws-client';
+import { withStackTarget } from './stack-file';
 
 /** Exit code when tsstack could not run the command at all (as `docker run`). */
 export const RUN_FAILED_EXIT = 125;
@@ -109,9 +110,8 @@ interface RunOptions {
 }
 
 export function register(program: Command): void {
-  withContext(program.command('run'))
+  withStackTarget(withContext(program.command('run')))
     .description('run a one-off command in a new container of a service')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .option('--rm', 'remove the container afterwards (always done: a one-off is never kept)')
     .option('-T, --no-tty', 'no terminal even when stdin is one')
     .option(

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { makeClient, withContext } from '../client/make-client';
 import { CliError } from '../client/cli-errors';
 import { renderPs, renderTable } from '../render/table-renderer';
+import { withStackTarget } from './stack-file';
 
 /** "stack/service" → [stack, service]; usage error (exit 2) otherwise. */
 export function parseServiceRef(ref: string): [string, string] {
@@ -71,9 +72,8 @@ export function register(program: Command): void {
         process.stdout.write(`${svc} ${action} started\n`);
       });
   }
-  withContext(program.command('restart'))
+  withStackTarget(withContext(program.command('restart')))
     .description('restart services (a forced rolling replacement)')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('<service...>')
     .action(async (services: string[], o: { projectName: string }, cmd: Command) => {
       const client = makeClient(cmd);

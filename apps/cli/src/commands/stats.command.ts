@@ -5,6 +5,7 @@ import type { ApiClient } from '../client/api-client';
 import { CliError } from '../client/cli-errors';
 import { makeClient, withContext } from '../client/make-client';
 import { renderTable } from '../render/table-renderer';
+import { withStackTarget } from './stack-file';
 
 export interface StatsReading {
   cpuUsageNs: number;
@@ -105,9 +106,8 @@ async function readAll(client: ApiClient, stack: string, services: string[]) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function register(program: Command): void {
-  withContext(program.command('stats'))
+  withStackTarget(withContext(program.command('stats')))
     .description('show resource usage of tasks (cpu %, memory, pids)')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('[services...]')
     .option('--format <format>', 'table|json', 'table')
     .option('--no-stream', 'print one reading and exit')

@@ -9,6 +9,7 @@ import { CliError } from '../client/cli-errors';
 import { dataDir } from '../client/context';
 import { makeClient, withContext } from '../client/make-client';
 import type { ApiClient } from '../client/api-client';
+import { withStackTarget } from './stack-file';
 
 export type StoppedFile = Record<string, number>;
 
@@ -100,18 +101,16 @@ export async function stopServices(
 }
 
 export function register(program: Command): void {
-  withContext(program.command('stop'))
+  withStackTarget(withContext(program.command('stop')))
     .description('stop services (scale to 0, remembering the replica counts for `start`)')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('[services...]')
     .action(async (named: string[], o: { projectName: string }, cmd: Command) => {
       const { refused } = await stopServices(makeClient(cmd), o.projectName, named);
       if (refused.length) process.exitCode = 1;
     });
 
-  withContext(program.command('start'))
+  withStackTarget(withContext(program.command('start')))
     .description('start services stopped with `tsstack stop` (restore their replica counts)')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('[services...]')
     .action(async (named: string[], o: { projectName: string }, cmd: Command) => {
       const client = makeClient(cmd);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { makeClient, withContext } from '../client/make-client';
 import { renderTable } from '../render/table-renderer';
 import { probe, type ProbeAnswer } from './stats.command';
+import { withStackTarget } from './stack-file';
 
 export interface TopProcess {
   pid: number;
@@ -32,9 +33,8 @@ export function renderTop(service: string, answers: ProbeAnswer<TopProcess[]>[])
 }
 
 export function register(program: Command): void {
-  withContext(program.command('top'))
+  withStackTarget(withContext(program.command('top')))
     .description('show the processes of the tasks of a service')
-    .requiredOption('-p, --project-name <name>', 'stack name')
     .argument('<service>')
     .option('--format <format>', 'table|json', 'table')
     .action(async (service: string, o: { projectName: string; format: string }, cmd: Command) => {
