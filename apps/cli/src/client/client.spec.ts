@@ -49,7 +49,10 @@ describe('ApiClient', () => {
     expect(out).toEqual({ plan: [] });
     expect(calls[0]![0]).toBe('http://c:1/v1/stacks/s%201/plan');
     expect((calls[0]![1].headers as Record<string, string>).authorization).toBe('Bearer tok');
-    expect(JSON.parse(String(calls[0]![1].body))).toEqual({ stack: { services: {} } });
+    expect(JSON.parse(String(calls[0]![1].body))).toEqual({ stack: { services: {} }, removeOrphans: false });
+    await new ApiClient('http://c:1', 'tok', f).deploy('s', { services: {} }, { removeOrphans: true });
+    expect(calls[1]![1].method).toBe('PUT');
+    expect(JSON.parse(String(calls[1]![1].body))).toEqual({ stack: { services: {} }, removeOrphans: true });
   });
   it('maps error bodies to ApiError with exit 2 for spec errors', async () => {
     const f = (async () =>
