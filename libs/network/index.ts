@@ -27,7 +27,9 @@ export {
   NetworkSystemError,
   AddressExhaustedError,
   NetworkInUseError,
+  NetnsTakenError,
 } from './src/errors';
+export { CLAIMS_DIR } from './src/netns-claim';
 export { macForAddress, bridgeName, vxlanName } from './src/names';
 export { DnsNames } from './src/dns-names';
 export { DnsServer, readUpstreams } from './src/dns.server';

@@ -1,6 +1,7 @@
 // Typed errors of libs/network. A bad network configuration (a user mistake) is a NetworkConfigError listing
 // every problem, raised before anything is created; a kernel or nft failure is a NetworkSystemError with the
 // errno and the step that failed.
+import * as path from 'node:path';
 import { TsstackError } from '@tsstack/model';
 
 export class NetworkConfigError extends TsstackError {
@@ -37,6 +38,19 @@ export class NetworkInUseError extends TsstackError {
     super(
       'NETWORK_IN_USE',
       `network ${networkId} still has tasks attached (${tasks.join(', ')}); detach them first`,
+    );
+  }
+}
+
+/** Another live process manages tsstack networks in this network namespace. */
+export class NetnsTakenError extends TsstackError {
+  constructor(netns: string, pid: number, theirStateDir: string, ourStateDir: string) {
+    super(
+      'NETNS_TAKEN',
+      `another tsstack agent (pid ${pid}, state dir ${theirStateDir}) manages the networks of this network ` +
+        `namespace (${netns}); a second one (state dir ${path.resolve(ourStateDir)}) would remove its interfaces ` +
+        'and firewall rules: stop that agent (`tsstack system stop` for an embedded control plane) or run this ' +
+        'one in its own network namespace',
     );
   }
 }

@@ -9,6 +9,7 @@ import { DnsNames, type DnsEndpoint } from './dns-names';
 import { DnsServer, readUpstreams } from './dns.server';
 import { NetworkConfigError, NetworkInUseError } from './errors';
 import { planFirewall } from './firewall-plan';
+import { claimNetns } from './netns-claim';
 import { FirewallSync } from './firewall-sync';
 import { planHostPorts, type PortRequest } from './port-plan';
 import { Ipam, type NetworkDriverName } from './ipam';
@@ -67,6 +68,8 @@ export class NetworkManager {
   private firewallDue?: Promise<void>;
   /** Attachments whose kernel work is under way (address reserved, not yet in `state`). */
   private readonly pending = new Map<string, AttachmentRecord>();
+  /** Gives up this manager's claim on its network namespace (see netns-claim.ts). */
+  private releaseClaim: () => void = () => undefined;
 
   private constructor(private readonly opts: NetworkManagerOptions) {
     this.netnsDir = opts.netnsDir ?? DEFAULT_NETNS_DIR;
@@ -90,25 +93,37 @@ export class NetworkManager {
    * listens again, the nft table is re-applied. Containers keep running across an agent restart.
    */
   static async open(opts: NetworkManagerOptions): Promise<NetworkManager> {
+    const release = claimNetns(opts.stateDir, opts.hostNetns);
     const m = new NetworkManager(opts);
-    m.state = m.file.load();
-    m.ipam = new Ipam(m.state.ipam, opts.pools);
-    await m.serial(async () => {
-      for (const n of Object.values(m.state.networks)) {
-        await netlink.apply(networkUpOps(n, opts.hostNetns, opts.nodeAddress));
-        await netlink.apply(overlayPeerOps(n, [], m.remotePeers(n), opts.hostNetns));
-        await m.dns.listen(n.gateway);
-        m.refreshNames(n.id);
-      }
-      await m.firewall.request(true);
-    });
+    m.releaseClaim = release;
+    try {
+      m.state = m.file.load();
+      m.ipam = new Ipam(m.state.ipam, opts.pools);
+      await m.serial(async () => {
+        for (const n of Object.values(m.state.networks)) {
+          await netlink.apply(networkUpOps(n, opts.hostNetns, opts.nodeAddress));
+          await netlink.apply(overlayPeerOps(n, [], m.remotePeers(n), opts.hostNetns));
+          await m.dns.listen(n.gateway);
+          m.refreshNames(n.id);
+        }
+        await m.firewall.request(true);
+      });
+    } catch (err) {
+      await m.dns.close().catch(() => undefined);
+      release();
+      throw err;
+    }
     return m;
   }
 
-  /** Stops the DNS server; kernel state stays (containers keep their network across an agent restart). */
+  /**
+   * Stops the DNS server and gives up the namespace claim; kernel state stays (containers keep their network
+   * across an agent restart).
+   */
   async close(): Promise<void> {
     await this.namesFlush;
     await this.serial(() => this.dns.close());
+    this.releaseClaim();
   }
 
   /**

@@ -43,6 +43,8 @@ export async function ensureControlPlane(
   const token = fs.readFileSync(path.join(dir, 'controller', 'token'), 'utf8').trim();
   if (readPid(dir, 'agent') === undefined) {
     const joinToken = fs.readFileSync(path.join(dir, 'controller', 'join-token'), 'utf8').trim();
+    const log = path.join(dir, 'system', 'agent.log');
+    const from = fs.existsSync(log) ? fs.statSync(log).size : 0;
     startDaemon(dir, 'agent', [
       'node-agent',
       '--controller',
@@ -52,6 +54,28 @@ export async function ensureControlPlane(
       '--state-dir',
       path.join(dir, 'agent'),
     ]);
+    await agentJoined(dir, log, from, Date.now() + timeoutMs);
   }
   return new ApiClient(ctx.url, token);
+}
+
+/**
+ * Waits until the agent just started says it joined; when it exits first (it refused to start: another
+ * agent manages this host's networks, no root, ...) `up` fails with the agent's own reason.
+ */
+async function agentJoined(dir: string, log: string, from: number, deadline: number): Promise<void> {
+  for (;;) {
+    const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(from) : '';
+    if (/^node-agent: joined as /m.test(text)) return;
+    const alive = readPid(dir, 'agent') !== undefined;
+    if (!alive || Date.now() > deadline) {
+      const reason = /^tsstack node-agent: (.*)$/m.exec(text)?.[1];
+      throw new CliError(
+        'EMBEDDED_START_FAILED',
+        `the embedded node agent ${alive ? 'did not join in time' : 'exited'}${reason ? `: ${reason}` : ''} (see ${log})`,
+        1,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
