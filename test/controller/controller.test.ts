@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import { requireCommand } from '@tsstack/testkit';
-import type { TaskRow, TsstackEvent } from '@tsstack/model';
+import { plainNetwork, type TaskRow, type TsstackEvent } from '@tsstack/model';
 import { FakeAgent } from './fake-agent';
 import { EventClient, ctl, service, tempDir, waitFor, type Ctl } from './controller-kit';
 
@@ -97,11 +97,9 @@ describe('controller with fake agents (embedded redis-server)', () => {
   });
 
   it('keeps services that left the stack file running (orphans, with their network) until removeOrphans', async () => {
-    const back = { name: 'back', driver: 'bridge', internal: false, attachable: false, external: false };
-    const net = { ...back, ipam: [], labels: {}, driverOpts: {} };
     const both = {
       services: { a: service('img:1', 1), old: { ...service('img:1', 2), networks: { back: {} } } },
-      networks: { back: net },
+      networks: { back: plainNetwork('back', 'bridge') },
     };
     expect((await c.api('PUT', '/v1/stacks/orph', { stack: both })).status).toBe(200);
     await waitFor('3 running', async () => (await running('orph')).length === 3);
@@ -190,18 +188,7 @@ describe('controller with fake agents (embedded redis-server)', () => {
         services: {
           mon: { image: 'mon', deploy: { mode: 'global' }, networks: { back: { aliases: ['m'] } } },
         },
-        networks: {
-          back: {
-            name: 'back',
-            driver: 'bridge',
-            internal: false,
-            attachable: false,
-            external: false,
-            ipam: [],
-            labels: {},
-            driverOpts: {},
-          },
-        },
+        networks: { back: plainNetwork('back', 'bridge') },
       },
     });
     expect(dep).toMatchObject({ status: 200 });
@@ -266,16 +253,7 @@ describe('controller with fake agents (embedded redis-server)', () => {
   });
 
   it('overlay networks: subnet, VNI, task addresses, VIPs and cluster-wide endpoints reach every agent', async () => {
-    const net = {
-      name: 'mesh',
-      driver: 'overlay',
-      internal: false,
-      attachable: false,
-      external: false,
-      ipam: [],
-      labels: {},
-      driverOpts: {},
-    };
+    const net = plainNetwork('mesh', 'overlay');
     const dep = await c.api('PUT', '/v1/stacks/ov', {
       stack: {
         services: {
@@ -333,7 +311,7 @@ describe('controller with fake agents (embedded redis-server)', () => {
   });
 
   it('a removed task is shown not serving on every node before its own agent is told to stop it (drain)', async () => {
-    const mesh = { name: 'mesh', driver: 'overlay', internal: false, attachable: false, external: false, ipam: [], labels: {}, driverOpts: {} }; // prettier-ignore
+    const mesh = plainNetwork('mesh', 'overlay');
     const deploy = (replicas: number) =>
       c.api('PUT', '/v1/stacks/dr', {
         stack: {

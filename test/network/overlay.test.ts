@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { NetworkAssignment, NetworkEndpoint } from '@tsstack/model';
+import { plainNetwork, type NetworkAssignment, type NetworkEndpoint } from '@tsstack/model';
 import { macForAddress, NetworkManager, netlink, type AttachResult } from '@tsstack/network';
 import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
 import {
@@ -98,16 +98,7 @@ describe('overlay network across three hosts', () => {
     assignment = {
       id: 's_mesh',
       stack: 's',
-      spec: {
-        name: 'mesh',
-        driver: 'overlay',
-        internal: false,
-        attachable: false,
-        external: false,
-        ipam: [],
-        labels: {},
-        driverOpts: {},
-      },
+      spec: plainNetwork('mesh', 'overlay'),
       subnet: overlay,
       gateway: `${base}.1`,
       vni: 4000 + Math.floor(Math.random() * 1000),

@@ -197,6 +197,20 @@ export interface NetworkSpec {
   driverOpts: Record<string, string>;
 }
 
+/** A network with every option at its Compose default (not internal, not attachable, no IPAM, labels or options). */
+export function plainNetwork(name: string, driver: NetworkSpec['driver']): NetworkSpec {
+  return {
+    name,
+    driver,
+    internal: false,
+    attachable: false,
+    external: false,
+    ipam: [],
+    labels: {},
+    driverOpts: {},
+  };
+}
+
 export interface VolumeSpec {
   name: string;
   driver: 'local';

@@ -2,6 +2,7 @@
 import {
   DEFAULT_RESTART_POLICY,
   DEFAULT_UPDATE_CONFIG,
+  plainNetwork,
   type ServiceSpec,
   type StackSpec,
 } from '@tsstack/model';
@@ -136,16 +137,7 @@ describe('planStack', () => {
 });
 
 describe('keepOrphans', () => {
-  const net = (name: string) => ({
-    name,
-    driver: 'bridge' as const,
-    internal: false,
-    attachable: false,
-    external: false,
-    ipam: [],
-    labels: {},
-    driverOpts: {},
-  });
+  const net = (name: string) => plainNetwork(name, 'bridge');
   it('adds the orphans and the networks, volumes, configs and secrets only they still use', () => {
     const old = svc('old', {
       networks: { back: { aliases: [] } },

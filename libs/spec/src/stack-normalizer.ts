@@ -1,7 +1,7 @@
 // libs/spec: the merged, interpolated Compose tree -> StackSpec. Top-level sections, every service, then the
 // checks across the stack: DNS-label names, undefined networks/volumes/configs/secrets, depends_on on unknown
 // or disabled services and cycles (named), published port conflicts, ipv4_address inside its network's subnet.
-import type { ServiceSpec, StackSpec } from '@tsstack/model';
+import { plainNetwork, type ServiceSpec, type StackSpec } from '@tsstack/model';
 import { judgeField, fieldMessage, TOP_LEVEL_SUPPORTED, TOP_LEVEL_UNSUPPORTED } from './compose-fields';
 import { fileObject, inCidr, network, volume } from './resource-normalizer';
 import { DNS_LABEL } from './service-parts';
@@ -82,16 +82,7 @@ function section(
 function checkReferences(c: Checker, stack: StackSpec, all: Record<string, ServiceSpec>): void {
   const usesDefault = Object.values(stack.services).some((s) => 'default' in s.networks);
   if (usesDefault && !stack.networks.default) {
-    stack.networks.default = {
-      name: `${stack.name}_default`,
-      driver: 'overlay',
-      internal: false,
-      attachable: false,
-      external: false,
-      ipam: [],
-      labels: {},
-      driverOpts: {},
-    };
+    stack.networks.default = plainNetwork(`${stack.name}_default`, 'overlay');
   }
   for (const s of Object.values(all)) {
     const p = (...rest: PathSeg[]): PathSeg[] => ['services', s.name, ...rest];

@@ -20,7 +20,7 @@ import type {
   TaskStatus,
   VolumeSpec,
 } from '@tsstack/model';
-import { ConflictError } from '@tsstack/model';
+import { ConflictError, plainNetwork } from '@tsstack/model';
 import { assignmentTasks } from '@tsstack/planner';
 import type { NodeRecord, StateStore } from '@tsstack/store';
 import type { ControllerConfig } from '../config/controller-config';
@@ -366,16 +366,7 @@ export class AgentDispatcher implements SnapshotConsumer {
         continue;
       }
       const name = id.slice(stack.length + 1);
-      const spec = snap.stacks.get(stack)?.networks?.[name] ?? {
-        name,
-        driver: 'bridge' as const,
-        internal: false,
-        attachable: false,
-        external: false,
-        ipam: [],
-        labels: {},
-        driverOpts: {},
-      };
+      const spec = snap.stacks.get(stack)?.networks?.[name] ?? plainNetwork(name, 'bridge');
       out.push({ id, stack, spec, subnet: '', gateway: '', vips: {}, endpoints: [] });
     }
     return out;
