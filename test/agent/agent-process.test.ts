@@ -1,6 +1,7 @@
 // Integration (root): the agent as a separate process (`node bin/tsstack.js node-agent`, needs
 // `npm run build:ts`). SIGKILL it after joining; a new process on the same state dir rejoins as the same node
-// with its stored credential; `--cleanup` unmounts the secrets tmpfs and removes the state dir.
+// with its stored credential; `--cleanup` unmounts the secrets tmpfs and removes the state dir, and refuses
+// while the agent still runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -28,7 +29,9 @@ describe('node-agent process (root)', () => {
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'tsstack-agent-proc-'));
   });
   afterEach(async () => {
-    for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    const left = procs.splice(0).filter((p) => p.exitCode === null && p.signalCode === null);
+    for (const p of left) p.kill('SIGKILL');
+    await Promise.all(left.map(exited));
     await ctl.close();
     await cleanupAgent(stateDir);
   });
@@ -68,6 +71,29 @@ describe('node-agent process (root)', () => {
     });
     expect(r.status).toBe(0);
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(stateDir);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('--cleanup refuses while the agent runs and touches nothing; once it is stopped it goes ahead', async () => {
+    const a = agent(JOIN);
+    await ctl.waitFor((m) => m.type === 'heartbeat', 15000);
+    const r = spawnSync(process.execPath, [BIN, 'node-agent', '--cleanup', '--state-dir', stateDir], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `another tsstack agent (pid ${a.pid}, state dir ${path.join(stateDir, 'network')}) manages the networks`,
+    );
+    expect(readFileSync('/proc/self/mounts', 'utf8')).toContain(path.join(stateDir, 'secrets'));
+    expect(existsSync(path.join(stateDir, 'node.json'))).toBe(true);
+
+    // SIGTERM and, without waiting, --cleanup: it waits for the agent to let go of the host.
+    a.kill('SIGTERM');
+    const after = spawnSync(process.execPath, [BIN, 'node-agent', '--cleanup', '--state-dir', stateDir], {
+      encoding: 'utf8',
+    });
+    expect(after.stderr).toBe('');
+    expect(after.status).toBe(0);
     expect(existsSync(stateDir)).toBe(false);
   });
 

@@ -16,7 +16,7 @@ import { ImageStore } from '@tsstack/image';
 import { ContainerRuntime } from '@tsstack/runtime';
 import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
 import { managedNetwork } from './drivers/managed-network';
-import { NetworkManager, listTaskNetns, removeTaskNetns } from '@tsstack/network';
+import { NetworkManager, claimNetnsWhenFree, listTaskNetns, removeTaskNetns } from '@tsstack/network';
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -266,6 +266,27 @@ function defaultRuntime(
 /** Remove everything the agent recorded in `stateDir` (containers, netns, interfaces, mounts, cgroups). */
 export async function cleanupAgent(
   stateDir: string = DEFAULT_STATE_DIR,
+  runtime?: ContainerRuntimePort,
+  imageRoot?: string,
+): Promise<void> {
+  // A running agent (this state dir's or another's) owns this host's network namespace: removing containers
+  // and sweeping links from under it would break it. Refuse before touching anything; one that was just
+  // stopped gets a few seconds to exit.
+  const release = runtime
+    ? undefined
+    : await claimNetnsWhenFree(path.join(stateDir, 'network'), CLEANUP_WAIT_MS);
+  try {
+    await cleanupClaimed(stateDir, runtime, imageRoot);
+  } finally {
+    release?.();
+  }
+}
+
+/** How long `--cleanup` waits for an agent that is exiting to let go of the network namespace. */
+const CLEANUP_WAIT_MS = 10_000;
+
+async function cleanupClaimed(
+  stateDir: string,
   runtime?: ContainerRuntimePort,
   imageRoot?: string,
 ): Promise<void> {

@@ -68,3 +68,24 @@ export function claimNetns(stateDir: string, netnsPath = '/proc/self/ns/net', di
     if (now?.pid === mine.pid && now.stateDir === mine.stateDir) fs.rmSync(file, { force: true });
   };
 }
+
+/**
+ * claimNetns, waiting up to `waitMs` for an owner that is going away (a process just signalled may take a
+ * moment to exit) before giving up with its NetnsTakenError.
+ */
+export async function claimNetnsWhenFree(
+  stateDir: string,
+  waitMs: number,
+  netnsPath?: string,
+  dir?: string,
+): Promise<() => void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return claimNetns(stateDir, netnsPath, dir);
+    } catch (err) {
+      if (!(err instanceof NetnsTakenError) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -80,7 +80,12 @@ export async function stopAll(dataDir: string, timeoutMs = 10_000): Promise<Daem
       signalGroup(pid, 'SIGTERM');
       const deadline = Date.now() + timeoutMs;
       while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+      if (isAlive(pid)) {
+        signalGroup(pid, 'SIGKILL');
+        // Gone before we return: `node-agent --cleanup` right after must not find it still holding the host.
+        const killDeadline = Date.now() + 5_000;
+        while (isAlive(pid) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 20));
+      }
       stopped.push(n);
     }
     fs.rmSync(pidFile(dataDir, n), { force: true });
