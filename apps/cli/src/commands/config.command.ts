@@ -1,7 +1,6 @@
 // `tsstack config`: loads the Compose files exactly as `up` would and prints the normalized stack model, like
 // `docker compose config`. Invalid files print every located issue and exit 2; nothing talks to a controller.
 import type { Command } from 'commander';
-import { listServices, loadProject, stackToJson, stackToYaml } from '@tsstack/spec';
 import { CliError } from '../client/cli-errors';
 import { collect, type StackFileOptions } from './stack-file';
 
@@ -16,6 +15,8 @@ export async function runConfig(o: ConfigOptions, cwd = process.cwd()): Promise<
   if (o.format !== 'yaml' && o.format !== 'json') {
     throw new CliError('USAGE', `--format ${o.format}: use yaml or json`, 2);
   }
+  // The spec library is loaded when a command needs it, not with every command.
+  const { listServices, loadProject, stackToJson, stackToYaml } = await import('@tsstack/spec');
   let project;
   try {
     project = await loadProject({

@@ -1,7 +1,9 @@
 // `tsstack node-agent`: run the node agent on this host until SIGINT/SIGTERM, or `--cleanup` to remove
 // everything a previous agent created under its state dir.
 import type { Command } from 'commander';
-import { startAgent, cleanupAgent, DEFAULT_STATE_DIR } from '@tsstack/node-agent';
+
+// The agent (and the native runtime under it) is loaded when this command runs, not with every command.
+const loadAgent = () => import('@tsstack/node-agent');
 
 function parseLabels(s: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,7 +25,7 @@ export function register(program: Command): void {
     )
     .option('--token <token>', 'join token (tsstack node join-token)')
     .option('--labels <k=v,...>', 'node labels')
-    .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
+    .option('--state-dir <dir>', 'state directory (default: /var/lib/tsstack/agent)')
     .option('--name <name>', 'node name (default: hostname)')
     .option('--address <ip>', 'underlay address of this node')
     .option(
@@ -39,7 +41,7 @@ export function register(program: Command): void {
         controller?: string;
         token?: string;
         labels?: string;
-        stateDir: string;
+        stateDir?: string;
         name?: string;
         address?: string;
         imageRoot: string;
@@ -48,7 +50,7 @@ export function register(program: Command): void {
         cleanup?: boolean;
       }) => {
         if (o.cleanup) {
-          await cleanupAgent(o.stateDir, undefined, o.imageRoot);
+          await (await loadAgent()).cleanupAgent(o.stateDir, undefined, o.imageRoot);
           return;
         }
         const statsSeconds = Number(o.statsInterval);
@@ -63,7 +65,9 @@ export function register(program: Command): void {
           return;
         }
         try {
-          const agent = await startAgent({
+          const agent = await (
+            await loadAgent()
+          ).startAgent({
             controllerUrl: o.controller,
             joinToken: o.token,
             stateDir: o.stateDir,
