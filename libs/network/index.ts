@@ -29,7 +29,7 @@ export {
   NetworkInUseError,
   NetnsTakenError,
 } from './src/errors';
-export { CLAIMS_DIR, claimNetns, claimNetnsWhenFree } from './src/netns-claim';
+export { CLAIMS_DIR, claimNetnsWhenFree } from './src/netns-claim';
 export { macForAddress, bridgeName, vxlanName } from './src/names';
 export { DnsNames } from './src/dns-names';
 export { DnsServer, readUpstreams } from './src/dns.server';

@@ -88,7 +88,6 @@ export function register(program: Command): void {
       '-v, --volumes',
       "also remove the stack's named volumes on every node, once its containers are gone",
     )
-    .option('--remove-orphans', 'accepted for Compose scripts: down removes every service of the stack')
     .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
       await removeStack(cmd, name, Boolean(o.volumes));
     });

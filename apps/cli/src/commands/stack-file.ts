@@ -52,8 +52,7 @@ export function withStackTarget(cmd: Command, fileFlag: '-f, --file' | '--file' 
     .option(`${fileFlag} <path>`, 'Compose file to take the stack name from (repeatable)', collect)
     .option('--env-file <path>', 'env file for interpolation of the stack files (repeatable)', collect)
     .hook('preAction', async (self) => {
-      const o = self.opts<StackFileOptions>();
-      if (!o.projectName) self.setOptionValue('projectName', await stackNameOf(o));
+      self.setOptionValue('projectName', await stackNameOf(self.opts<StackFileOptions>()));
     });
 }
 
