@@ -5,6 +5,7 @@
 #   src/net/      netlink (links, veth, bridge, vxlan, addrs, routes, fdb, neigh) + its bindings -> tsstack_net.node
 #   shim/         per-container supervisor (static, small)       -> tsstack-shim
 #   runtime-cli/  creates containers for shims, exec, OCI-style CLI -> tsstack-runtime
+#   unpack/       applies image layers confined to their root (openat2, libarchive) -> tsstack-unpack
 {
   "target_defaults": {
     "cflags": ["-Wall", "-Wextra", "-O2", "-fno-strict-aliasing"],
@@ -41,6 +42,13 @@
       "sources": ["<!@(sh -c 'ls runtime-cli/*.c src/core/*.c shim/util.c shim/state.c 2>/dev/null; true')"],
       "include_dirs": ["src", "shim"],
       "libraries": ["-lseccomp", "-ljson-c", "-lcap"]
+    },
+    {
+      "target_name": "tsstack-unpack",
+      "type": "executable",
+      "sources": ["<!@(sh -c 'ls unpack/*.c src/core/error.c 2>/dev/null; true')"],
+      "include_dirs": ["src", "unpack"],
+      "libraries": ["-larchive", "-lnettle", "-ljson-c"]
     }
   ]
 }

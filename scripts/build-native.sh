@@ -11,7 +11,7 @@ for dir in /usr /usr/local "$(dirname "$(dirname "$(command -v node)")")"; do
 done
 mkdir -p build
 gyp=../node_modules/.bin/node-gyp
-sources=$(ls src/core/*.c src/addon/*.cc src/net/*.c src/net/*.cc shim/*.c runtime-cli/*.c 2>/dev/null | sort | tr '\n' ' ' || true)
+sources=$(ls src/core/*.c src/addon/*.cc src/net/*.c src/net/*.cc shim/*.c runtime-cli/*.c unpack/*.c 2>/dev/null | sort | tr '\n' ' ' || true)
 if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ] || [ "$(cat build/.sources 2>/dev/null)" != "$sources" ]; then
   "$gyp" configure "${args[@]}" >/dev/null 2>build/.configure.log || { cat build/.configure.log >&2; exit 1; }
   echo "$sources" > build/.sources

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Runtime needs, build needs, and test/benchmark partners (peers only, never the implementation).
 packages=(
   redis-server busybox-static nftables iproute2 kmod
-  build-essential pkg-config libseccomp-dev libcap-dev libmnl-dev libjson-c-dev
+  build-essential pkg-config libseccomp-dev libcap-dev libmnl-dev libjson-c-dev libarchive-dev nettle-dev
   docker-registry apache2-utils crun runc skopeo umoci zstd tmux python3
 )
 missing=()

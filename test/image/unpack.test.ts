@@ -36,7 +36,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function apply(root: string, entries: E[], compress: 'gzip' | 'none' | 'zstd' = 'gzip'): Promise<void> {
+async function apply(
+  root: string,
+  entries: E[],
+  compress: 'gzip' | 'none' | 'zstd' = 'gzip',
+): Promise<unknown> {
   let buf = await makeTar(entries);
   if (compress === 'gzip') buf = gzipSync(buf);
   const f = path.join(dir, `layer-${Math.random()}.tar`);
@@ -104,10 +108,21 @@ describe('escape attempts are refused and write nothing outside', () => {
   });
   test('write through an absolute symlink stays inside the root', async () => {
     const root = path.join(dir, 'root');
-    await apply(root, [{ name: 'esc', type: 'symlink', linkname: dir }]);
+    await apply(root, [
+      { name: dir.slice(1), type: 'directory' },
+      { name: 'esc', type: 'symlink', linkname: dir },
+    ]);
     await apply(root, [{ name: 'esc/outside', content: 'x' }]);
     expect(fs.existsSync(outside())).toBe(false);
     expect(fs.readFileSync(path.join(root, dir, 'outside'), 'utf8')).toBe('x');
+  });
+  test('write through an absolute symlink whose target is not in the root is refused', async () => {
+    const root = path.join(dir, 'root');
+    await apply(root, [{ name: 'esc', type: 'symlink', linkname: dir }]);
+    await expect(apply(root, [{ name: 'esc/outside', content: 'x' }])).rejects.toThrow(
+      /member "esc\/outside" refused \(parent\)/,
+    );
+    expect(fs.existsSync(outside())).toBe(false);
   });
   test('write through a relative ../ symlink stays inside the root', async () => {
     const root = path.join(dir, 'root');

@@ -55,12 +55,47 @@ export class ImageNotFoundError extends TsstackError {
   }
 }
 
-/** A layer tar tried to write outside the root or was otherwise unsafe: the whole layer was refused. */
+/** A member name as it appears in an error: quoted, control characters escaped (names are hostile input). */
+export function quotedMember(name: string): string {
+  return JSON.stringify(name);
+}
+
+/**
+ * A layer or image archive broke a rule (a path leaving its root, a link to a directory, a damaged stream):
+ * nothing of it was kept. `rule` is a short stable name of what was broken (path-dotdot, parent, malformed...).
+ */
 export class UnsafeLayerError extends TsstackError {
-  constructor(entry: string, why: string) {
+  readonly rule: string;
+  readonly member: string;
+  constructor(member: string, why: string, rule = 'unsafe', where = 'layer') {
     super(
       'IMAGE_LAYER_UNSAFE',
-      `layer entry "${entry}" refused: ${why}; the image is malformed or hostile, do not use it`,
+      `${where}${member ? ` member ${quotedMember(member)}` : ''} refused (${rule}): ${why}; the image is malformed or hostile, do not use it`,
+    );
+    this.rule = rule;
+    this.member = member;
+  }
+}
+
+/** A layer went past a configured limit (uncompressed size or member count): nothing of it was kept. */
+export class LayerLimitError extends TsstackError {
+  readonly rule: string;
+  constructor(where: string, member: string, rule: string, detail: string) {
+    super(
+      'IMAGE_LAYER_LIMIT',
+      `${where}${member ? ` at member ${quotedMember(member)}` : ''} refused (${rule}): ${detail}; if the image is genuine, raise the limit (environment of the agent or CLI) and retry`,
+    );
+    this.rule = rule;
+  }
+}
+
+/** Writing a layer failed for a reason of this host (disk full, I/O error): retry once that is fixed. */
+export class LayerWriteError extends TsstackError {
+  constructor(where: string, member: string, detail: string, errno: string) {
+    super(
+      'IMAGE_LAYER_WRITE',
+      `${where}${member ? ` at member ${quotedMember(member)}` : ''}: ${detail} (${errno}); check the disk of the image store and retry`,
+      { temporary: true },
     );
   }
 }
@@ -69,5 +104,19 @@ export class UnsafeLayerError extends TsstackError {
 export class ImageInUseError extends TsstackError {
   constructor(ref: string, containers: string[]) {
     super('IMAGE_IN_USE', `image ${ref} is used by containers ${containers.join(', ')}; remove them first`);
+  }
+}
+
+/** An image archive or layout to import broke a rule: nothing of it was stored and nothing was tagged. */
+export class ImageArchiveError extends TsstackError {
+  readonly rule: string;
+  readonly member: string;
+  constructor(source: string, member: string, rule: string, why: string) {
+    super(
+      'IMAGE_ARCHIVE_INVALID',
+      `${source}${member ? `: member ${quotedMember(member)}` : ''} refused (${rule}): ${why}; nothing was imported`,
+    );
+    this.rule = rule;
+    this.member = member;
   }
 }

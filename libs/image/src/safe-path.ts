@@ -1,27 +1,18 @@
-// Pure-ish path resolution confined to a root: follows symlinks as if the root were "/", so no layer entry
-// and no symlink inside the rootfs can make a write land outside it.
+// Path resolution confined to a root for READING a tree nobody changes meanwhile (a build context, a
+// read-only view of an image): follows symlinks as if the root were "/". Writing image content never uses
+// it: that is tsstack-unpack's job, with openat2 in the kernel.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UnsafeLayerError } from './errors';
 
-/** Normalizes a tar entry name to a relative path; refuses ".." escapes. Returns '' for the root itself. */
-export function cleanEntryName(name: string): string {
-  const n = path.posix
-    .normalize('/' + name.replace(/\\/g, '/'))
-    .replace(/^\/+/, '')
-    .replace(/\/+$/, '');
-  const raw = name.replace(/^\.?\/+/, '').split('/');
-  if (raw.includes('..')) throw new UnsafeLayerError(name, 'path contains ".." and could escape the root');
-  return n === '.' ? '' : n;
-}
-
 /**
  * Resolves `rel` under `root`, following symlinks in the parent components inside the root (absolute link
- * targets are taken relative to root, ".." stops at root). The last component is not followed.
+ * targets are taken relative to root, ".." stops at root). The last component is not followed unless
+ * `followLast`.
  */
-export function resolveInRoot(root: string, rel: string): string {
+export function resolveInRoot(root: string, rel: string, followLast = false): string {
   const parts = rel.split('/').filter((p) => p && p !== '.');
-  const last = parts.pop();
+  const last = followLast ? undefined : parts.pop();
   let cur: string[] = [];
   let hops = 0;
   const queue = [...parts];

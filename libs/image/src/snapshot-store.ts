@@ -6,6 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UnsafeLayerError } from './errors';
+import { LayerLimits } from './limits';
 import { applyLayer } from './unpack';
 
 export interface LayerToUnpack {
@@ -29,7 +31,10 @@ export function chainIds(diffIds: string[]): string[] {
   return out;
 }
 
-const MISSING_LINK = /hardlink target/;
+/** A hardlink into a lower layer that is not unpacked yet: redone once the lowers exist. */
+function missingLink(e: unknown): boolean {
+  return e instanceof UnsafeLayerError && e.rule === 'link-target-missing';
+}
 /** Room left in the 4 KiB mount option page for upperdir=, workdir= and the rest. */
 const MAX_LOWERDIR_CHARS = 3000;
 
@@ -40,6 +45,7 @@ export class SnapshotStore {
   constructor(
     readonly dir: string,
     readonly linkDir: string = path.join(dir, 'l'),
+    private readonly limits?: LayerLimits,
   ) {}
 
   path(chainId: string): string {
@@ -66,14 +72,17 @@ export class SnapshotStore {
     const dirs = ids.map((c) => this.path(c));
     const todo = layers.map((_l, i) => i).filter((i) => !fs.existsSync(dirs[i]));
     const retry: number[] = [];
-    await Promise.all(
+    // Every unpack settles before an error surfaces: no layer is still being written when ensure() fails.
+    const settled = await Promise.allSettled(
       todo.map((i) =>
         this.unpackOne(ids[i], layers[i], dirs.slice(0, i).reverse()).catch((e: Error) => {
-          if (!MISSING_LINK.test(e.message)) throw e;
+          if (!missingLink(e)) throw e;
           retry.push(i);
         }),
       ),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const i of retry.sort((a, b) => a - b))
       await this.unpackOne(ids[i], layers[i], dirs.slice(0, i).reverse());
     return dirs;
@@ -93,7 +102,7 @@ export class SnapshotStore {
       await this.unpackOne(ids[i], layers[i], lowers);
       return true;
     } catch (e) {
-      if (MISSING_LINK.test((e as Error).message)) return false;
+      if (missingLink(e)) return false;
       throw e;
     }
   }
@@ -111,6 +120,8 @@ export class SnapshotStore {
           overlay: true,
           lowerDirs,
           diffId: layer.verify ? layer.diffId : undefined,
+          name: layer.digest,
+          limits: this.limits,
         });
         try {
           fs.renameSync(tmp, dst);

@@ -2,6 +2,7 @@
 // resolved in the image's own /etc/passwd and /etc/group.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { resolveInRoot } from '../safe-path';
 import { detectCompression } from '../unpack';
 
 export function isArchive(file: string): boolean {
@@ -30,7 +31,8 @@ export function resolveOwner(spec: string, view: string | undefined): { uid: num
   const [u, g] = spec.split(':');
   const table = (f: string): string[][] => {
     if (!view) return [];
-    const p = path.join(view, 'etc', f);
+    // The image's own /etc, symlinks followed inside the view: never the host's.
+    const p = resolveInRoot(view, `etc/${f}`, true);
     return fs.existsSync(p)
       ? fs
           .readFileSync(p, 'utf8')
