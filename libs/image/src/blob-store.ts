@@ -77,6 +77,13 @@ export class BlobStore {
     }
   }
 
+  /** Moves a file whose sha256 the caller has verified into the store (same filesystem). */
+  adopt(file: string, digest: string): void {
+    const dst = this.path(digest);
+    fs.mkdirSync(path.dirname(dst), { recursive: true, mode: 0o700 });
+    fs.renameSync(file, dst);
+  }
+
   list(): string[] {
     const dir = path.join(this.root, 'blobs', 'sha256');
     if (!fs.existsSync(dir)) return [];

@@ -19,6 +19,9 @@ import { withFileLock } from './file-lock';
 import { Lease, LeaseStore } from './lease-store';
 import { chainIds, LayerToUnpack, SnapshotStore } from './snapshot-store';
 import * as archive from './image-archive';
+import { importImage, ImportOptions } from './import/import-image';
+import { LayerLimits } from './limits';
+import { ensurePrivateDir } from './private-dir';
 import { hostPlatform } from './platform';
 import {
   Descriptor,
@@ -45,6 +48,8 @@ export interface ImageStoreOptions {
    * ~/.docker/config.json.
    */
   dockerConfig?: string;
+  /** Limits on one layer (unpack, import); default layerLimitsFromEnv(). */
+  limits?: LayerLimits;
 }
 
 function defaultDockerConfig(): string {
@@ -84,6 +89,15 @@ export interface PullOptions {
 export type PullPolicy = 'always' | 'missing' | 'never';
 
 const PARALLEL_DOWNLOADS = 4;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+function validReference(ref: string): boolean {
+  try {
+    return parseReference(ref).canonical === ref;
+  } catch {
+    return false;
+  }
+}
 
 interface RefEntry {
   digest: string;
@@ -101,9 +115,13 @@ export class ImageStore {
   constructor(private readonly opts: ImageStoreOptions = {}) {
     this.root = opts.root ?? '/var/lib/tsstack/images';
     this.blobs = new BlobStore(this.root);
-    this.snapshots = new SnapshotStore(path.join(this.root, 'snapshots'), path.join(this.root, 'l'));
+    this.snapshots = new SnapshotStore(
+      path.join(this.root, 'snapshots'),
+      path.join(this.root, 'l'),
+      opts.limits,
+    );
     this.leases = new LeaseStore(path.join(this.root, 'leases'));
-    fs.mkdirSync(this.root, { recursive: true });
+    ensurePrivateDir(this.root);
   }
 
   // ---- references -------------------------------------------------------------------------------------
@@ -111,12 +129,19 @@ export class ImageStore {
     return path.join(this.root, 'refs.json');
   }
 
+  /** refs.json, keeping only well-formed entries: one bad entry must not break the whole store. */
   private readRefs(): Record<string, RefEntry> {
+    let raw: unknown;
     try {
-      return JSON.parse(fs.readFileSync(this.refsFile(), 'utf8')) as Record<string, RefEntry>;
+      raw = JSON.parse(fs.readFileSync(this.refsFile(), 'utf8'));
     } catch {
       return {};
     }
+    const out: Record<string, RefEntry> = {};
+    for (const [ref, e] of Object.entries((raw ?? {}) as Record<string, Partial<RefEntry>>))
+      if (typeof e?.digest === 'string' && DIGEST.test(e.digest) && validReference(ref))
+        out[ref] = { digest: e.digest, createdAt: String(e.createdAt ?? '') };
+    return out;
   }
 
   /** Read-modify-write of refs.json under the store's cross-process lock. */
@@ -176,10 +201,18 @@ export class ImageStore {
     return undefined;
   }
 
+  /** Every tagged image whose manifest and config are readable (one that is not is left out, not fatal). */
   async list(): Promise<ImageRecord[]> {
-    return Object.entries(this.readRefs())
-      .filter(([, e]) => this.blobs.has(e.digest))
-      .map(([r, e]) => this.record(r, e.digest, e.createdAt));
+    const out: ImageRecord[] = [];
+    for (const [r, e] of Object.entries(this.readRefs())) {
+      if (!this.blobs.has(e.digest)) continue;
+      try {
+        out.push(this.record(r, e.digest, e.createdAt));
+      } catch {
+        /* a damaged image: `image rm` still removes its reference */
+      }
+    }
+    return out;
   }
 
   // ---- pull -------------------------------------------------------------------------------------------
@@ -411,20 +444,28 @@ export class ImageStore {
     return out;
   }
 
-  // ---- import / export (image-archive.ts) ------------------------------------------------------------
-  /** Imports an OCI image layout (dir or tar); `ref` overrides the org.opencontainers.image.ref.name tag. */
+  // ---- import / export (import/, image-archive.ts) -------------------------------------------------
+  /**
+   * Imports a docker-save archive, an OCI archive or layout directory, or a rootfs tar (found by looking, or
+   * `format`), validated whole before anything is stored or tagged.
+   */
+  import(src: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+    return importImage(this, src, { limits: this.opts.limits, ...opts });
+  }
+
+  /** Imports an OCI image layout (dir or tar); `ref` overrides the reference its index annotates. */
   importOciLayout(dirOrTar: string, ref?: string): Promise<ImageRecord> {
-    return archive.importOciLayout(this, dirOrTar, ref);
+    return this.import(dirOrTar, { ref, format: 'oci' });
   }
 
   /** Imports a `docker save` archive (manifest.json + config + layer tars). */
   importDockerArchive(tarFile: string, ref?: string): Promise<ImageRecord> {
-    return archive.importDockerArchive(this, tarFile, ref);
+    return this.import(tarFile, { ref, format: 'docker' });
   }
 
   /** Imports a plain root filesystem tarball as a one-layer image, like `docker import`. */
   importRootfsTar(tarFile: string, ref: string, config: ImageConfig = {}): Promise<ImageRecord> {
-    return archive.importRootfsTar(this, tarFile, ref, config);
+    return this.import(tarFile, { ref, format: 'rootfs', config });
   }
 
   /** Writes a `docker save` archive that `docker load` and importDockerArchive read. */
@@ -512,7 +553,7 @@ export class ImageStore {
 
   /** Removes a reference; blobs go away with prune(). */
   async remove(ref: string): Promise<void> {
-    const img = await this.get(ref);
+    const img = await this.get(ref).catch(() => this.brokenRef(ref));
     if (!img) throw new ImageNotFoundError(ref, 'locally');
     await this.updateRefs((refs) => {
       const others = Object.entries(refs).filter(([r, e]) => e.digest === img.digest && r !== img.reference);
@@ -522,6 +563,13 @@ export class ImageStore {
       }
       delete refs[img.reference];
     });
+  }
+
+  /** A tagged reference whose image cannot be read, as far as remove() needs it. */
+  private brokenRef(ref: string): { reference: string; digest: string } | undefined {
+    const canonical = parseReference(ref).canonical;
+    const e = this.readRefs()[canonical];
+    return e ? { reference: canonical, digest: e.digest } : undefined;
   }
 
   /** Manifest digests in use: referenced by a tag or by a container's marker. */

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parseReference, RegistryAuthError, RegistryClient } from '@tsstack/image';
+import { CliError } from '../client/cli-errors';
 import { imageTable, humanSize } from './image/format';
 import { PullProgress } from './image/pull-progress';
 import { collect, defaultAuthFile, ImageCliOptions, openStore } from './image/store-options';
@@ -74,25 +75,24 @@ export function register(program: Command): void {
     image
       .command('import')
       .description(
-        'import an OCI layout directory, a docker-save archive (--docker) or a rootfs tarball (--rootfs)',
+        'import a docker-save archive, an OCI archive or layout directory, or a root filesystem tar (found by looking; the flags force one)',
       )
       .argument('<path>')
       .argument('[ref]'),
   )
     .option('--docker', 'the file is a `docker save` archive')
+    .option('--oci', 'the file is an OCI image layout archive')
     .option('--rootfs', 'the file is a plain root filesystem tarball (needs a ref)')
     .action(
       async (
         p: string,
         ref: string | undefined,
-        o: ImageCliOptions & { docker?: boolean; rootfs?: boolean },
+        o: ImageCliOptions & { docker?: boolean; oci?: boolean; rootfs?: boolean },
       ) => {
-        const store = openStore(o);
-        const img = o.rootfs
-          ? await store.importRootfsTar(p, ref ?? '')
-          : o.docker
-            ? await store.importDockerArchive(p, ref)
-            : await store.importOciLayout(p, ref);
+        const forced = (['docker', 'oci', 'rootfs'] as const).filter((f) => o[f]);
+        if (forced.length > 1)
+          throw new CliError('USAGE', 'pass at most one of --docker, --oci, --rootfs', 2);
+        const img = await openStore(o).import(p, { ref, format: forced[0] });
         console.log(`${img.reference} ${img.digest}`);
       },
     );
