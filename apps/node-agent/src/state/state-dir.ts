@@ -40,6 +40,8 @@ export class StateDir {
 
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true, mode: 0o700 });
+    // Root's alone, also when an older tsstack made it 0755: volumes and the node's identity are in it.
+    await fs.chmod(this.root, 0o700);
     await fs.mkdir(this.volumesDir, { recursive: true });
   }
 
