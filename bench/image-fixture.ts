@@ -24,8 +24,15 @@ async function tarOf(files: Array<{ name: string; data: Buffer }>): Promise<Buff
   return Buffer.concat(chunks);
 }
 
+/** The multi-layer image (BIG_LAYERS + 1 layers), or the same files in one single large layer. */
+export type ImageShape = 'layers' | 'single';
+
 /** Generates the image's layers and stores the image in `store` as `ref`; returns total blob bytes. */
-export async function generateImage(store: ImageStore, ref: string): Promise<number> {
+export async function generateImage(
+  store: ImageStore,
+  ref: string,
+  shape: ImageShape = 'layers',
+): Promise<number> {
   const layers: Buffer[] = [];
   const words = 'container layer overlay snapshot registry manifest digest blob tsstack '.split(' ');
   const small = Array.from({ length: SMALL_FILES }, (_, i) => {
@@ -34,13 +41,16 @@ export async function generateImage(store: ImageStore, ref: string): Promise<num
     while (text.length < n) text += words[(text.length * 31 + i) % words.length] + ' ';
     return { name: `usr/share/doc/pkg${i % 60}/file${i}.txt`, data: Buffer.from(text.slice(0, n)) };
   });
-  layers.push(await tarOf(small));
-  for (let l = 0; l < BIG_LAYERS; l++) {
-    const files = [0.5, 0.3, 0.2].map((share, k) => ({
+  const big = Array.from({ length: BIG_LAYERS }, (_, l) =>
+    [0.5, 0.3, 0.2].map((share, k) => ({
       name: `opt/app${l}/lib${k}.so`,
       data: randomBytes(Math.floor(BIG_LAYER_BYTES * share)),
-    }));
-    layers.push(await tarOf(files));
+    })),
+  );
+  if (shape === 'single') layers.push(await tarOf([...small, ...big.flat()]));
+  else {
+    layers.push(await tarOf(small));
+    for (const files of big) layers.push(await tarOf(files));
   }
   let total = 0;
   const descs = layers.map((t) => {
