@@ -11,7 +11,6 @@
 
 #include <string>
 
-extern char **environ;
 
 namespace {
 
@@ -37,8 +36,10 @@ ShimResult RunShim(const std::string &shim, const std::string &stateDir, const s
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
   const char *argv[] = {shim.c_str(), "shim-create", stateDir.c_str(), config.c_str(), nullptr};
+  // None of the agent's environment reaches the creator, the shim or the container process before its exec.
+  const char *envp[] = {nullptr};
   pid_t pid;
-  int rc = posix_spawn(&pid, shim.c_str(), &actions, nullptr, const_cast<char **>(argv), environ);
+  int rc = posix_spawn(&pid, shim.c_str(), &actions, nullptr, const_cast<char **>(argv), const_cast<char **>(envp));
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (rc != 0) {

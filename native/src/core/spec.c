@@ -357,6 +357,7 @@ void ts_spec_free(ts_spec *s) {
   free(s->readonly_paths);
   free(s->devices);
   free(s->resources.device_rules);
+  free(s->seccomp_insns);
   if (s->json) json_object_put(s->json);
   memset(s, 0, sizeof *s);
 }

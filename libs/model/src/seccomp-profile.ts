@@ -1,0 +1,108 @@
+// Seccomp profiles in Docker's format, the one of moby's default.json and of `security_opt: [seccomp=FILE]`:
+// a default action, syscall rules with argument filters, and rules that apply only on some architectures,
+// kernels or capability sets (`includes`/`excludes`), plus `archMap` (the architectures a filter covers on
+// each host architecture). tsstack's own default profile is written in this format too, and both go through
+// the same resolution (libs/runtime) into the OCI form the native core compiles. Pure: the shape and its
+// checks only.
+import { z } from 'zod';
+
+export const SECCOMP_ACTIONS = [
+  'SCMP_ACT_KILL',
+  'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_KILL_PROCESS',
+  'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE',
+  'SCMP_ACT_LOG',
+  'SCMP_ACT_ALLOW',
+] as const;
+export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
+
+export const SECCOMP_OPS = [
+  'SCMP_CMP_NE',
+  'SCMP_CMP_LT',
+  'SCMP_CMP_LE',
+  'SCMP_CMP_EQ',
+  'SCMP_CMP_GE',
+  'SCMP_CMP_GT',
+  'SCMP_CMP_MASKED_EQ',
+] as const;
+
+export const SECCOMP_FLAGS = [
+  'SECCOMP_FILTER_FLAG_TSYNC',
+  'SECCOMP_FILTER_FLAG_LOG',
+  'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+] as const;
+
+const zErrno = z.number().int().min(0).max(4095);
+const zArch = z.string().regex(/^SCMP_ARCH_[A-Z0-9_]{1,24}$/, 'an architecture like SCMP_ARCH_X86_64');
+const zSyscallName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'a syscall name like openat');
+const zKernel = z.string().regex(/^\d{1,4}\.\d{1,4}(\.\d{1,4})?$/, 'a kernel version like 5.8');
+
+const zArg = z.object({
+  index: z.number().int().min(0).max(5),
+  value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  valueTwo: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  op: z.enum(SECCOMP_OPS),
+});
+
+const zFilter = z.object({
+  caps: z
+    .array(z.string().regex(/^CAP_[A-Z_]{1,32}$/, 'a capability like CAP_SYS_ADMIN'))
+    .max(64)
+    .optional(),
+  arches: z
+    .array(z.string().regex(/^[a-z0-9_]{1,24}$/, 'an architecture like amd64'))
+    .max(32)
+    .optional(),
+  minKernel: zKernel.optional(),
+});
+
+const zRule = z
+  .object({
+    name: zSyscallName.optional(),
+    names: z.array(zSyscallName).max(1024).optional(),
+    action: z.enum(SECCOMP_ACTIONS),
+    errnoRet: zErrno.optional(),
+    args: z.array(zArg).max(6).nullable().optional(),
+    comment: z.string().max(4096).optional(),
+    includes: zFilter.optional(),
+    excludes: zFilter.optional(),
+  })
+  .refine((r) => !(r.name && r.names?.length), "use either 'name' or 'names', not both")
+  .refine((r) => !r.excludes?.minKernel, 'excludes.minKernel is not supported (Docker refuses it too)');
+
+const zProfile = z
+  .object({
+    defaultAction: z.enum(SECCOMP_ACTIONS),
+    defaultErrnoRet: zErrno.optional(),
+    architectures: z.array(zArch).max(16).optional(),
+    archMap: z
+      .array(
+        z.object({ architecture: zArch, subArchitectures: z.array(zArch).max(16).nullable().optional() }),
+      )
+      .max(32)
+      .optional(),
+    syscalls: z.array(zRule).max(2048).optional(),
+    flags: z.array(z.enum(SECCOMP_FLAGS)).max(8).optional(),
+    listenerPath: z.string().max(0, 'seccomp notify (listenerPath) is not supported by tsstack').optional(),
+  })
+  .refine(
+    (p) => !(p.architectures?.length && p.archMap?.length),
+    "use either 'architectures' or 'archMap', not both",
+  );
+
+export type SeccompProfile = z.infer<typeof zProfile>;
+export type SeccompRule = z.infer<typeof zRule>;
+
+/** The profile, or every problem found as `field: message` (e.g. `syscalls[3].action: ...`). */
+export function parseSeccompProfile(value: unknown): { profile?: SeccompProfile; problems: string[] } {
+  const r = zProfile.safeParse(value);
+  if (r.success) return { profile: r.data, problems: [] };
+  return {
+    problems: r.error.issues.map((i) => {
+      const at = i.path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n ? `.${String(p)}` : String(p)));
+      return `${at.join('') || '(profile)'}: ${i.message}`;
+    }),
+  };
+}
