@@ -3,6 +3,7 @@
 import {
   DEFAULT_RESTART_POLICY,
   DEFAULT_UPDATE_CONFIG,
+  parseSeccompProfile,
   SpecError,
   type ServiceSpec,
   type SpecIssue,
@@ -132,6 +133,9 @@ export function completeStack(name: string, raw: unknown): StackSpec {
         else throw err;
       }
     }
+    if (svc.seccompProfile !== undefined)
+      for (const p of parseSeccompProfile(svc.seccompProfile).problems)
+        issues.push(issue(`${at}.security_opt`, `seccomp profile: ${p}`));
     services[svcName] = svc;
   }
   if (issues.length) throw new SpecError(issues);
