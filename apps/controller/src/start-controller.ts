@@ -118,7 +118,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const app = await NestFactory.create<NestExpressApplication>(
       ControllerModule.with([
         { provide: STORE, useValue: store },
-        { provide: STACKS, useValue: new StackService(store) },
+        { provide: STACKS, useValue: new StackService(store, { policy: cfg.policy, protectedPaths: [cfg.dataDir] }) }, // prettier-ignore
         { provide: SERVICES, useValue: new ServiceOps(store) },
         { provide: NODES, useValue: new NodeOps(store) },
         { provide: VOLUMES, useValue: new VolumeOps(store, router) },

@@ -4,22 +4,47 @@
 import {
   ConflictError,
   NotFoundError,
+  PolicyRefusedError,
   type DeployResponse,
   type ServicePlan,
   type StackSpec,
 } from '@tsstack/model';
-import { keepOrphans, planStack } from '@tsstack/planner';
+import { keepOrphans, planStack, reviewStack } from '@tsstack/planner';
 import type { EventInput, ServiceRecord, StackRecord, StateStore } from '@tsstack/store';
 import { completeStack } from './spec-defaults';
 import { newServiceRecord, withSpec } from './service-records';
 
 const RETRIES = 5;
 
+/** What deploys accept (see ControllerOptions.policy) and the host paths that count as tsstack's own. */
+export interface DeployPolicyOptions {
+  policy: 'compose' | 'strict';
+  protectedPaths: string[];
+}
+
 export class StackService {
-  constructor(private readonly store: StateStore) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly policy: DeployPolicyOptions = { policy: 'compose', protectedPaths: [] },
+  ) {}
+
+  /** The stack with defaults, checked, and admitted by the policy (PolicyRefusedError naming each setting). */
+  private admit(name: string, raw: unknown): StackSpec {
+    const spec = completeStack(name, raw);
+    if (this.policy.policy !== 'strict') return spec;
+    const issues = reviewStack(spec, this.policy.protectedPaths).flatMap(({ service, risks }) =>
+      risks.map((r) => ({
+        file: '<controller policy strict>',
+        path: `services.${service}.${r.field}`,
+        message: `${r.setting} is refused by this controller's strict policy: ${r.reason}`,
+      })),
+    );
+    if (issues.length) throw new PolicyRefusedError(issues);
+    return spec;
+  }
 
   async plan(name: string, raw: unknown, removeOrphans = false): Promise<ServicePlan[]> {
-    const spec = completeStack(name, raw);
+    const spec = this.admit(name, raw);
     const cur = await this.store.getStack(name);
     return planStack(cur?.spec, spec, { removeOrphans });
   }
@@ -34,7 +59,7 @@ export class StackService {
     expectedVersion?: number,
     removeOrphans = false,
   ): Promise<DeployResponse> {
-    const spec = completeStack(name, raw);
+    const spec = this.admit(name, raw);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.deployOnce(name, spec, expectedVersion, removeOrphans);
