@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "core/sealed-init.h"
 #include "core/seccomp.h"
 #include "core/spec.h"
 #include "shim.h"
@@ -51,8 +52,10 @@ static void shim_binary(char *out, size_t len) {
 }
 
 int ts_shim_create(const char *state_dir, const char *config_path, int result_fd) {
-  /* Nothing of the caller but the result fd stays open in the shim. */
-  syscall(SYS_close_range, result_fd + 1, ~0U, 0);
+  /* Nothing of the caller but the result fd (and a sealed init it shares) stays open in the shim. */
+  int init_fd = result_fd == 3 && ts_is_sealed_init(TS_INIT_FD) ? TS_INIT_FD : -1;
+  syscall(SYS_close_range, init_fd >= 0 ? TS_INIT_FD + 1 : (unsigned)result_fd + 1, ~0U, 0);
+  if (init_fd >= 0) fcntl(init_fd, F_SETFD, FD_CLOEXEC);
   detach();
   struct {
     ts_container c;
@@ -73,6 +76,7 @@ int ts_shim_create(const char *state_dir, const char *config_path, int result_fd
   snprintf(cache_dir, sizeof cache_dir, "%s" TS_SECCOMP_CACHE_SUFFIX, dirname(parent));
   int loaded = ts_spec_load(config_path, &spec, &err);
   spec.init_path = shim_path;
+  spec.init_fd = init_fd;
   if (loaded < 0 || ts_seccomp_prepare(&spec, cache_dir, &err) < 0 || ts_container_create(&spec, &s.c, &err) < 0) {
     ts_report_error(result_fd, &err);
     return 1;

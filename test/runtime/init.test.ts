@@ -64,6 +64,8 @@ describe('init: true', () => {
     expect(await traced.sh(`readlink /proc/1/exe; ${write}; (printf x >> /proc/1/exe) 2>/dev/null || echo refused`)).toEqual([ '/memfd:tsstack-init (deleted)', 'refused', 'refused']); // prettier-ignore
     // The host's copy of the binary is untouched.
     expect(fs.readFileSync(`/proc/${traced.pid}/exe`).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    // One sealed copy serves every container this runtime process starts: nothing is copied per start.
+    expect(fs.statSync(`/proc/${traced.pid}/exe`).ino).toBe(fs.statSync(`/proc/${c.pid}/exe`).ino);
   });
 
   test('PID 1 runs as the container’s user', async () => {
@@ -73,6 +75,17 @@ describe('init: true', () => {
       'CapEff:\t0000000000000000',
       'Seccomp:\t2',
     ]);
+  });
+
+  test('in a user namespace the init runs as the mapped root, filtered', async () => {
+    const map = [{ containerId: 0, hostId: 300000, size: 65536 }];
+    const c = await running('userns-init', { userns: { uidMappings: map, gidMappings: map } });
+    expect(await c.sh('grep -E "^(Name|Uid|Seccomp):" /proc/1/status')).toEqual([
+      'Name:\ttsstack-init',
+      'Uid:\t0\t0\t0\t0',
+      'Seccomp:\t2',
+    ]);
+    expect(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${c.pid}/status`, 'utf8'))![1]).toBe('300000');
   });
 
   test('a program that cannot be executed fails start with errno and the step, as without init', async () => {

@@ -214,7 +214,13 @@ int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
       flags |= (unsigned long)ns->type;
     }
   }
-  if (s->init && (f.init_fd = ts_sealed_init(s->init_path, err)) < 0) goto fail;
+  if (s->init) {
+    f.init_fd = s->init_fd >= 0 ? fcntl(s->init_fd, F_DUPFD_CLOEXEC, 3) : ts_sealed_init(s->init_path, err);
+    if (f.init_fd < 0) {
+      if (s->init_fd >= 0) ts_fail(err, errno, "init", "dup the sealed init");
+      goto fail;
+    }
+  }
   if (s->cgroups_path) {
     if (ts_cgroup_create(s->cgroups_path, &s->resources, &c->cgroup, err) < 0) goto fail;
     c->has_cgroup = 1;

@@ -59,19 +59,24 @@ int ts_sealed_init(const char *path, ts_error *err) {
   return -1;
 }
 
+int ts_is_sealed_init(int fd) {
+  int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
 void ts_exec_sealed_init(int fd, int status_fd, char **args, char **env, ts_error *err) {
   size_t n = 0;
   while (args[n]) n++;
-  char **argv = calloc(n + 5, sizeof *argv), status[16];
+  char **argv = (char **)calloc(n + 5, sizeof *argv), status[16];
   if (!argv) {
     ts_fail(err, ENOMEM, STEP, "arguments");
     return;
   }
   snprintf(status, sizeof status, "%d", status_fd);
-  argv[0] = "tsstack-init";
-  argv[1] = "init";
+  argv[0] = (char *)"tsstack-init";
+  argv[1] = (char *)"init";
   argv[2] = status;
-  argv[3] = "--";
+  argv[3] = (char *)"--";
   for (size_t i = 0; i < n; i++) argv[4 + i] = args[i];
   syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
   /* A profile may refuse execveat but allow execve: the same memfd through the container's own /proc. */

@@ -6,12 +6,26 @@
 #ifndef TS_SEALED_INIT_H
 #define TS_SEALED_INIT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "error.h"
+
+/* The descriptor number on which `tsstack-runtime shim-create` takes a sealed copy made by its caller (the
+ * agent's addon makes one and shares it with every container: one copy in memory, no copy per start). */
+#define TS_INIT_FD 4
 
 /* A sealed, close-on-exec memfd holding a copy of `path`, or -1. */
 int ts_sealed_init(const char *path, ts_error *err);
+/* Whether `fd` is a memfd sealed as ts_sealed_init seals it (nobody can change its bytes any more). */
+int ts_is_sealed_init(int fd);
 /* Execs the init in `fd`: `tsstack-init init STATUS_FD -- ARGS...` with `env` as its whole environment.
  * Returns only on failure, with `err` filled. */
 void ts_exec_sealed_init(int fd, int status_fd, char **args, char **env, ts_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

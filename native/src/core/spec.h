@@ -103,7 +103,10 @@ typedef struct ts_spec {
   unsigned long rootfs_propagation;
   /* tsstack annotations */
   int init;
-  const char *init_path; /* not from the file: the binary the caller gives for `init` (tsstack-shim) */
+  /* Not from the file: the init binary the caller gives for `init` (tsstack-shim), or a sealed copy of it it
+   * already holds (init_fd, -1 when none; see sealed-init.h). */
+  const char *init_path;
+  int init_fd;
   const char *log_path;
   int64_t log_max_size;
   int log_max_file;
