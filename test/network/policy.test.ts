@@ -11,49 +11,37 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainNetwork, type NetworkAssignment } from '@tsstack/model';
 import { NetworkManager, netlink } from '@tsstack/network';
-import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
-import { execIn, httpdIn, killAll, netnsPathOf, nslookupIn, udpSocketIn, uplink, waitFor, wgetIn } from './net-helpers'; // prettier-ignore
+import { closeManager, execIn, hostWithOutside, httpdIn, nslookupIn, subnetPicker, udpSocketIn, waitFor, wgetIn } from './net-helpers'; // prettier-ignore
 
 describe('network policy against a LAN host', () => {
-  let host: string;
-  let lan: string;
+  let host: string, lan: string;
   let up: { host: string; outside: string };
-  let stateDir: string;
-  let netnsDir: string;
+  const dirs = { state: '', netns: '' };
   let m: NetworkManager;
-  const subnets: string[] = [];
-  const sub = () => {
-    const s = freeSubnet24(subnets);
-    subnets.push(s);
-    return s;
-  };
+  const sub = subnetPicker();
   const ns: Record<string, string> = {};
   const addr: Record<string, string> = {};
   const nft = (...args: string[]) => execFileSync('nsenter', [`--net=${host}`, 'nft', ...args], { encoding: 'utf8' }); // prettier-ignore
   const lanRoute = (...args: string[]) => execFileSync('ip', ['-n', path.basename(lan), 'route', ...args]);
+  /** A task namespace on `networkId`, named after the task. */
+  const attach = async (task: string, networkId: string) => {
+    ns[task] = await m.createTaskNetns(task);
+    const r = await m.attachTask({ taskId: task, netnsPath: ns[task], networkId, service: task });
+    addr[task] = r.address;
+    return r;
+  };
 
   beforeAll(async () => {
-    requireRoot();
-    requireCommand('nft', 'nftables');
-    requireCommand('busybox', 'busybox-static');
-    requireCommand('nsenter', 'util-linux');
-    host = netnsPathOf(createNetns('tsph'));
-    lan = netnsPathOf(createNetns('tspl'));
-    up = uplink(path.basename(host), path.basename(lan), sub());
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsn-policy-'));
-    netnsDir = fs.mkdtempSync('/run/tsn-policy-netns-');
-    m = await NetworkManager.open({ stateDir, netnsDir, hostNetns: host, upstreams: [up.outside], nodeId: 'n1', nodeAddress: up.host }); // prettier-ignore
-    const attach = async (task: string, networkId: string) => {
-      ns[task] = await m.createTaskNetns(task);
-      addr[task] = (
-        await m.attachTask({ taskId: task, netnsPath: ns[task], networkId, service: task })
-      ).address;
-      for (const port of [80, 81, 82]) httpdIn(ns[task], `${task}:${port}`, port);
-      // The LAN host routes the task's subnet through the host, as a router on a real LAN would.
-      lanRoute('replace', `${addr[task].replace(/\.\d+$/, '.0')}/24`, 'via', up.host);
-    };
-    await m.createNetwork({ id: 'p_front', driver: 'bridge', ipam: [{ subnet: sub() }] });
+    ({ host, outside: lan, up } = hostWithOutside('tsph', 'tspl', sub()));
+    dirs.state = fs.mkdtempSync(path.join(os.tmpdir(), 'tsn-policy-'));
+    dirs.netns = fs.mkdtempSync('/run/tsn-policy-netns-');
+    m = await NetworkManager.open({ stateDir: dirs.state, netnsDir: dirs.netns, hostNetns: host, upstreams: [up.outside], nodeId: 'n1', nodeAddress: up.host }); // prettier-ignore
+    const front = sub();
+    await m.createNetwork({ id: 'p_front', driver: 'bridge', ipam: [{ subnet: front }] });
     await attach('web', 'p_front');
+    for (const port of [80, 81, 82]) httpdIn(ns.web, `web:${port}`, port);
+    // The LAN host routes the task's subnet through the host, as a router on a real LAN would.
+    lanRoute('replace', front, 'via', up.host);
     await m.publishPorts('web', [
       { protocol: 'tcp', published: 8080, target: 80 },
       { protocol: 'tcp', published: 8082, target: 82, hostIp: '127.0.0.1' },
@@ -63,18 +51,7 @@ describe('network policy against a LAN host', () => {
     await waitFor('httpd', async () => (await wgetIn(host, `http://${addr.web}:81/`)) === 'web:81');
   });
 
-  afterAll(async () => {
-    killAll();
-    await m?.reconcile({ tasks: [], networks: [] }).catch(() => undefined);
-    await m?.close();
-    if (netnsDir) {
-      for (const f of fs.readdirSync(netnsDir)) await netlink.netnsRemove(path.join(netnsDir, f)).catch(() => undefined); // prettier-ignore
-      execFileSync('umount', ['-l', netnsDir], { stdio: 'ignore' });
-      fs.rmSync(netnsDir, { recursive: true, force: true });
-    }
-    cleanupNetns();
-    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeManager(m, dirs.netns || undefined, dirs.state || undefined));
 
   it('reaches a published port only, never an unpublished one or a task address directly', async () => {
     expect(await wgetIn(lan, `http://${up.host}:8080/`)).toBe('web:80');
@@ -156,8 +133,7 @@ describe('network policy against a LAN host', () => {
       endpoints: [],
     };
     await m.applyAssignment(a);
-    ns.open = await m.createTaskNetns('open');
-    addr.open = (await m.attachTask({ taskId: 'open', netnsPath: ns.open, networkId: 'p_open', service: 'open' })).address; // prettier-ignore
+    await attach('open', 'p_open');
     httpdIn(ns.open, 'open:81', 81);
     lanRoute('replace', subnet, 'via', up.host);
     await waitFor('open httpd', async () => (await wgetIn(lan, `http://${addr.open}:81/`)) === 'open:81');
@@ -166,14 +142,7 @@ describe('network policy against a LAN host', () => {
   });
 
   it('the embedded DNS answers containers and the host, not the LAN', async () => {
-    ns.dnsq = await m.createTaskNetns('dnsq');
-    const r = await m.attachTask({
-      taskId: 'dnsq',
-      netnsPath: ns.dnsq,
-      networkId: 'p_front',
-      service: 'dnsq',
-    });
-    const gateway = r.dnsServer;
+    const gateway = (await attach('dnsq', 'p_front')).dnsServer;
     expect(await nslookupIn(ns.dnsq, 'web', gateway)).toEqual([addr.web]);
     // A TCP connection to the DNS port shows the packet filter alone (a UDP question from a stranger would
     // go unanswered anyway: no container asks from there).

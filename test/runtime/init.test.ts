@@ -2,24 +2,18 @@
 // seccomp filter, capabilities and user, with the container's environment only, non-dumpable, from a sealed
 // in-memory copy that cannot be written (the CVE-2019-5736 pattern). Root, real kernel.
 import * as fs from 'node:fs';
-import { requireRoot } from '@tsstack/testkit';
 import { RuntimeError } from '@tsstack/runtime';
-import { createRuntimeKit, type RuntimeKit } from './runtime-kit';
+import { kitPerSuite, type RuntimeKit } from './runtime-kit';
 
 const DOCKER_DEFAULT_CAPEFF = '00000000a80425fb';
 
 describe('init: true', () => {
-  let kit: RuntimeKit;
-  beforeAll(async () => {
-    requireRoot();
-    kit = await createRuntimeKit();
-  });
-  afterAll(async () => kit.teardown());
+  const kit = kitPerSuite();
 
   const running = async (id: string, extra: Parameters<RuntimeKit['spec']>[2] = {}) => {
-    const info = await kit.runtime.run(kit.spec(id, ['sleep', '30'], { init: true, ...extra }));
+    const info = await kit().runtime.run(kit().spec(id, ['sleep', '30'], { init: true, ...extra }));
     const sh = async (script: string) =>
-      (await kit.runtime.execCollect(id, { args: ['sh', '-c', script] })).stdout.trim().split('\n');
+      (await kit().runtime.execCollect(id, { args: ['sh', '-c', script] })).stdout.trim().split('\n');
     return { pid: info.pid, sh };
   };
 
@@ -89,11 +83,13 @@ describe('init: true', () => {
   });
 
   test('a program that cannot be executed fails start with errno and the step, as without init', async () => {
-    await kit.runtime.create(kit.spec('noprog', ['/no/such/program'], { init: true }));
-    const err = await kit.runtime.start('noprog').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    await kit().runtime.create(kit().spec('noprog', ['/no/such/program'], { init: true }));
+    const err = await kit()
+      .runtime.start('noprog')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(RuntimeError);
     expect(err).toMatchObject({ code: 'ENOENT', syscall: 'exec' });
   });

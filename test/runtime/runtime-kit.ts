@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerRuntime, type ContainerSpec, type RootfsSpec } from '@tsstack/runtime';
-import { busyboxImage } from '@tsstack/testkit';
+import { busyboxImage, requireRoot } from '@tsstack/testkit';
 
 /** A file put into a container's upper dir: text, a symlink, or bytes with a mode (a program). */
 export type UpperFile = string | { symlink: string } | { bytes: Buffer; mode: number };
@@ -83,6 +83,17 @@ export async function createRuntimeKit(): Promise<RuntimeKit> {
     },
   };
   return kit;
+}
+
+/** A kit for one describe block (root required): made before its tests, torn down after them. */
+export function kitPerSuite(): () => RuntimeKit {
+  let kit: RuntimeKit | undefined;
+  beforeAll(async () => {
+    requireRoot();
+    kit = await createRuntimeKit();
+  });
+  afterAll(async () => kit?.teardown());
+  return () => kit!;
 }
 
 /** Lines of /proc/self/mountinfo of the test process that mention `needle`. */

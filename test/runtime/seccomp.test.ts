@@ -3,8 +3,7 @@
 // given by the user, and the filter loaded also without no_new_privs. Root, real kernel.
 import type { SeccompProfile } from '@tsstack/model';
 import { InvalidContainerSpecError } from '@tsstack/runtime';
-import { requireRoot } from '@tsstack/testkit';
-import { createRuntimeKit, type RuntimeKit } from './runtime-kit';
+import { kitPerSuite, type RuntimeKit } from './runtime-kit';
 import { probeResults, syscallProbe } from './syscall-probe';
 
 const CLONE_NEWUSER = 0x10000000;
@@ -14,20 +13,20 @@ const AF_ALG = 38;
 const AF_VSOCK = 40;
 
 describe('seccomp', () => {
-  let kit: RuntimeKit;
-  beforeAll(async () => {
-    requireRoot();
-    kit = await createRuntimeKit();
-  });
-  afterAll(async () => kit.teardown());
+  const kit = kitPerSuite();
 
-  const probe = async (id: string, calls: string[], extra: Parameters<RuntimeKit['spec']>[2] = {}) => {
-    const spec = kit.spec(id, ['/probe', ...calls], extra);
-    spec.rootfs = kit.rootfs({ probe: syscallProbe() });
-    const r = await kit.runToEnd(spec);
+  type Extra = Parameters<RuntimeKit['spec']>[2];
+  /** Runs `args` in a container whose rootfs holds the probe at /probe; its output lines. */
+  const runWithProbe = async (id: string, args: string[], extra: Extra = {}) => {
+    const r = await kit().runToEnd({
+      ...kit().spec(id, args, extra),
+      rootfs: kit().rootfs({ probe: syscallProbe() }),
+    });
     expect(r.exitCode).toBe(0);
-    return probeResults(r.lines);
+    return r.lines;
   };
+  const probe = async (id: string, calls: string[], extra: Extra = {}) =>
+    probeResults(await runWithProbe(id, ['/probe', ...calls], extra));
 
   test('the default profile answers EPERM outside its allowlist, io_uring included', async () => {
     const refused = ['io_uring_setup,1,0', 'io_uring_enter', 'io_uring_register', 'keyctl', 'add_key'];
@@ -69,10 +68,7 @@ describe('seccomp', () => {
       ],
     }; // prettier-ignore
     const script = 'mkdir /made 2>&1 || true; touch /file && echo touched; chmod 600 /file && stat -c %a /file; /probe io_uring_setup,1,0 mkdir'; // prettier-ignore
-    const spec = kit.spec('custom', ['sh', '-c', script], { seccomp: { profile } });
-    spec.rootfs = kit.rootfs({ probe: syscallProbe() });
-    const r = await kit.runToEnd(spec);
-    expect(r.lines).toEqual([
+    expect(await runWithProbe('custom', ['sh', '-c', script], { seccomp: { profile } })).toEqual([
       "mkdir: can't create directory '/made': Permission denied",
       'touched',
       '600',
@@ -83,11 +79,8 @@ describe('seccomp', () => {
 
   test('without no_new_privs the filter is loaded too, also for a user without capabilities', async () => {
     const show = 'grep -E "^(Uid|NoNewPrivs|Seccomp):" /proc/self/status; /probe io_uring_setup,1,0 getpid';
-    const spec = kit.spec('nnp', ['sh', '-c', show], { noNewPrivileges: false });
-    spec.rootfs = kit.rootfs({ probe: syscallProbe() });
-    spec.process.user = 'app';
-    const r = await kit.runToEnd(spec);
-    expect(r.lines).toEqual([
+    const extra = { noNewPrivileges: false, process: { args: ['sh', '-c', show], user: 'app' } };
+    expect(await runWithProbe('nnp', ['sh', '-c', show], extra)).toEqual([
       'Uid:\t1000\t1000\t1000\t1000',
       'NoNewPrivs:\t0',
       'Seccomp:\t2',
@@ -101,9 +94,9 @@ describe('seccomp', () => {
       defaultAction: 'SCMP_ACT_SOMETIMES',
       syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }],
     };
-    const spec = kit.spec('badprof', ['true'], { seccomp: { profile: bad as unknown as SeccompProfile } });
-    await expect(kit.runtime.create(spec)).rejects.toThrow(InvalidContainerSpecError);
-    await expect(kit.runtime.create(spec)).rejects.toThrow(/seccomp: bad profile: defaultAction/);
-    expect((await kit.runtime.list()).map((c) => c.id)).not.toContain('badprof');
+    const spec = kit().spec('badprof', ['true'], { seccomp: { profile: bad as unknown as SeccompProfile } });
+    await expect(kit().runtime.create(spec)).rejects.toThrow(InvalidContainerSpecError);
+    await expect(kit().runtime.create(spec)).rejects.toThrow(/seccomp: bad profile: defaultAction/);
+    expect((await kit().runtime.list()).map((c) => c.id)).not.toContain('badprof');
   });
 });
