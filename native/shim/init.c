@@ -16,11 +16,12 @@
 #include "core/container.h"
 #include "shim.h"
 
-static void report_exec_failure(int fd, int errnum, const char *program) {
+/* What the container's creator reads when start fails: the step and errno, as without init. */
+static void report_failure(int fd, int errnum, const char *step, const char *what) {
   ts_status_msg msg;
   memset(&msg, 0, sizeof msg);
   msg.kind = 'E';
-  ts_fail(&msg.err, errnum, "exec", "%s", program);
+  ts_fail(&msg.err, errnum, step, "%s", what);
   ssize_t n = write(fd, &msg, sizeof msg);
   (void)n;
 }
@@ -31,21 +32,25 @@ static void run_program(int status_fd, char **args) {
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   sigprocmask(SIG_SETMASK, &none, NULL);
   execvp(args[0], args);
-  report_exec_failure(status_fd, errno, args[0]);
+  report_failure(status_fd, errno, "exec", args[0]);
   _exit(127);
 }
 
 int ts_init_main(int argc, char **argv) {
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  prctl(PR_SET_NAME, "tsstack-init", 0, 0, 0); /* else "memfd:tsstack-i", from the file exec'd */
   if (argc < 3 || strcmp(argv[1], "--") != 0) return 2;
   int status_fd = atoi(argv[0]);
+  /* Never run dumpable: a profile that refuses prctl makes the start fail rather than weaken PID 1. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+    report_failure(status_fd, errno, "init", "make PID 1 non-dumpable");
+    return 127;
+  }
+  prctl(PR_SET_NAME, "tsstack-init", 0, 0, 0); /* else "memfd:tsstack-i", from the file exec'd */
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, NULL);
   pid_t program = fork();
   if (program < 0) {
-    report_exec_failure(status_fd, errno, "fork the program");
+    report_failure(status_fd, errno, "init", "fork the program");
     return 127;
   }
   if (program == 0) run_program(status_fd, argv + 2);

@@ -82,6 +82,19 @@ describe('init: true', () => {
     expect(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${c.pid}/status`, 'utf8'))![1]).toBe('300000');
   });
 
+  test('a profile that refuses prctl fails the start rather than leave PID 1 dumpable', async () => {
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW' as const, syscalls: [{ names: ['prctl'], action: 'SCMP_ACT_ERRNO' as const }] }; // prettier-ignore
+    await kit().runtime.create(kit().spec('noprctl', ['sleep', '30'], { init: true, seccomp: { profile } }));
+    const err = await kit()
+      .runtime.start('noprctl')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toMatchObject({ code: 'EPERM', syscall: 'init' });
+    expect(String(err)).toMatch(/make PID 1 non-dumpable/);
+  });
+
   test('a program that cannot be executed fails start with errno and the step, as without init', async () => {
     await kit().runtime.create(kit().spec('noprog', ['/no/such/program'], { init: true }));
     const err = await kit()

@@ -46,6 +46,7 @@ describe('planFirewall', () => {
     ipam: { version: 1, networks: {} },
     networks: {
       o: net('o', {
+        vni: 4100,
         vips: { web: '10.9.0.100' },
         lbAddress: '10.9.0.250',
         remote: [remote('10.9.0.7'), remote('10.9.0.8', false)],
@@ -72,7 +73,7 @@ describe('planFirewall', () => {
 
   it('accepts VXLAN from the other nodes only and knows where the DNS listens', () => {
     const plan = planFirewall(state, 'n1', 5353);
-    expect(plan).toMatchObject({ vxlanPort: 4789, vxlanPeers: ['192.0.2.12'], dnsAddresses: ['10.9.0.1'], dnsPort: 5353 }); // prettier-ignore
+    expect(plan).toMatchObject({ vxlanPort: 4789, vxlanPeers: ['192.0.2.12'], vxlanVnis: [4100], dnsAddresses: ['10.9.0.1'], dnsPort: 5353 }); // prettier-ignore
     const bridgeOnly = planFirewall({ ...state, networks: { o: net('o', { driver: 'bridge' }) } }, 'n1');
     expect(bridgeOnly.vxlanPort).toBeUndefined();
   });

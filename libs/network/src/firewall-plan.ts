@@ -118,6 +118,7 @@ export function planFirewall(state: NetworkState, nodeId?: string, dnsPort = 53)
     ...(overlays.length
       ? {
           vxlanPort: VXLAN_PORT,
+          vxlanVnis: [...new Set(overlays.flatMap((n) => (n.vni ? [n.vni] : [])))].sort((a, b) => a - b),
           vxlanPeers: [...new Set(overlays.flatMap((n) => n.remote.map((ep) => ep.nodeAddress)))].sort(),
         }
       : {}),

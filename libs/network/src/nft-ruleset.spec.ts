@@ -28,6 +28,7 @@ describe('nft ruleset', () => {
     vips: [{ vip: '10.1.0.100', backends: ['10.1.0.3', '10.1.0.2'] }],
     vxlanPort: 4789,
     vxlanPeers: ['192.0.2.12', '192.0.2.11'],
+    vxlanVnis: [4097, 4096],
     dnsAddresses: ['10.1.0.1', '10.2.0.1'],
     dnsPort: 53,
   };
@@ -82,7 +83,8 @@ describe('nft ruleset', () => {
     expect(text).toContain('set vxlan_peers { type ipv4_addr; elements = { 192.0.2.11, 192.0.2.12 }; }');
     expect(text).toContain('set dns_addresses { type ipv4_addr; elements = { 10.1.0.1, 10.2.0.1 }; }');
     const input = chainText('input');
-    expect(input).toContain('udp dport 4789 ip saddr != @vxlan_peers drop');
+    // only tsstack's VNIs: another overlay system's VXLAN on the same port is left alone
+    expect(input).toContain('udp dport 4789 @th,96,24 { 4096, 4097 } ip saddr != @vxlan_peers drop');
     expect(input).toContain('ip daddr @dns_addresses meta l4proto { tcp, udp } th dport 53 iifname != "lo" iifname != @bridges drop'); // prettier-ignore
     expect(renderTable({ networks: [], ports: [], vips: [] })).not.toContain('dport 4789');
   });

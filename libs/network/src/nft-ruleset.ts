@@ -11,7 +11,8 @@
 //   forward (filter):  the operator's tsstack-user first; then internal networks closed, networks isolated
 //                      from each other, and new connections from outside into a network dropped unless they
 //                      were DNATed to a published port (or the network allows inbound, see FirewallNetwork)
-//   input (filter):    VXLAN only from the other nodes, the embedded DNS only from containers and the host
+//   input (filter):    VXLAN of tsstack's VNIs only from the other nodes, the embedded DNS only from containers
+//                      and the host
 
 export const NFT_TABLE = 'tsstack';
 /** The operator's chain, jumped to first from forward; tsstack never changes what is in it. */
@@ -58,6 +59,8 @@ export interface FirewallState {
   /** Underlay addresses of the other nodes with overlay networks here (the only VXLAN senders accepted). */
   vxlanPeers?: string[];
   vxlanPort?: number;
+  /** The VNIs of this host's overlay networks: VXLAN for other VNIs (another overlay system) is not ours. */
+  vxlanVnis?: number[];
   /** The embedded DNS's listening addresses (the networks' gateways) and port. */
   dnsAddresses?: string[];
   dnsPort?: number;
@@ -127,7 +130,11 @@ function forwardRules(nets: FirewallNetwork[]): string[] {
 
 function inputRules(state: FirewallState): string[] {
   const rules: string[] = [];
-  if (state.vxlanPort) rules.push(`udp dport ${state.vxlanPort} ip saddr != @vxlan_peers drop`);
+  // The VNI sits 96 bits into the UDP header (8 bytes UDP, 4 bytes VXLAN flags), 24 bits long.
+  if (state.vxlanPort && state.vxlanVnis?.length)
+    rules.push(
+      `udp dport ${state.vxlanPort} @th,96,24 { ${[...state.vxlanVnis].sort((a, b) => a - b).join(', ')} } ip saddr != @vxlan_peers drop`,
+    );
   if (state.dnsAddresses?.length)
     rules.push(
       `ip daddr @dns_addresses meta l4proto { tcp, udp } th dport ${state.dnsPort ?? 53} iifname != "lo" iifname != @bridges drop`,
