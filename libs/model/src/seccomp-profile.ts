@@ -34,6 +34,7 @@ export const SECCOMP_FLAGS = [
   'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
 ] as const;
 
+const MAX_NAMES = 4096;
 const zErrno = z.number().int().min(0).max(4095);
 const zArch = z.string().regex(/^SCMP_ARCH_[A-Z0-9_]{1,24}$/, 'an architecture like SCMP_ARCH_X86_64');
 const zSyscallName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'a syscall name like openat');
@@ -90,6 +91,11 @@ const zProfile = z
   .refine(
     (p) => !(p.architectures?.length && p.archMap?.length),
     "use either 'architectures' or 'archMap', not both",
+  )
+  // Docker's default names about 400; a filter the kernel takes (4096 instructions) holds far fewer than this.
+  .refine(
+    (p) => (p.syscalls ?? []).reduce((n, r) => n + (r.names?.length ?? 1), 0) <= MAX_NAMES,
+    `at most ${MAX_NAMES} syscall names in all`,
   );
 
 export type SeccompProfile = z.infer<typeof zProfile>;

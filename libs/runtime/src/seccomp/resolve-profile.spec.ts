@@ -155,5 +155,9 @@ describe('checking a profile', () => {
       expect.stringMatching(/^syscalls\[2\]\.names\[0\]: a syscall name/),
       expect.stringMatching(/^listenerPath: seccomp notify/),
     ]);
+    const many = Array.from({ length: 5 }, () => ({ names: Array.from({ length: 1000 }, (_, i) => `s${i}`), action: 'SCMP_ACT_ALLOW' })); // prettier-ignore
+    expect(parseSeccompProfile({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: many }).problems).toEqual([
+      '(profile): at most 4096 syscall names in all',
+    ]);
   });
 });
