@@ -99,8 +99,17 @@ describe('risky settings named by the CLI, refused by a strict controller', () =
     expect(body.status).toBe(400);
     expect(body.body.error.code).toBe('POLICY_REFUSED');
     expect(JSON.stringify(body.body)).toContain("tsstack's own data");
-    // A stack without such settings deploys.
+    // A stack without such settings deploys; a service update cannot bring them in afterwards.
     const plain = await c.api('PUT', '/v1/stacks/plain', { stack: { services: { web: { image: 'x' } } } });
     expect(plain.status).toBe(200);
+    const update = await c.api<{ error: { code: string; issues: Array<{ path: string }> } }>('POST', '/v1/services/plain/web/update', { spec: { image: 'x', privileged: true, capAdd: ['ALL'] } }); // prettier-ignore
+    expect(update.status).toBe(400);
+    expect(update.body.error.code).toBe('POLICY_REFUSED');
+    expect(update.body.error.issues.map((i) => i.path)).toEqual([
+      'services.web.privileged',
+      'services.web.cap_add',
+    ]);
+    const fine = await c.api('POST', '/v1/services/plain/web/update', { spec: { image: 'y' } });
+    expect(fine.status).toBe(200);
   });
 });

@@ -82,6 +82,14 @@ function issue(path: string, message: string): SpecIssue {
   return { file: '<request>', path, message };
 }
 
+/** Problems of a seccomp profile sent with a service (`at`: the service's path). */
+export function seccompIssues(svc: ServiceSpec, at: string): SpecIssue[] {
+  if (svc.seccompProfile === undefined) return [];
+  return parseSeccompProfile(svc.seccompProfile).problems.map((p) =>
+    issue(`${at}.security_opt`, `seccomp profile: ${p}`),
+  );
+}
+
 /** The stack with defaults filled in; throws SpecError listing every problem. */
 export function completeStack(name: string, raw: unknown): StackSpec {
   const issues: SpecIssue[] = [];
@@ -133,9 +141,7 @@ export function completeStack(name: string, raw: unknown): StackSpec {
         else throw err;
       }
     }
-    if (svc.seccompProfile !== undefined)
-      for (const p of parseSeccompProfile(svc.seccompProfile).problems)
-        issues.push(issue(`${at}.security_opt`, `seccomp profile: ${p}`));
+    issues.push(...seccompIssues(svc, at));
     services[svcName] = svc;
   }
   if (issues.length) throw new SpecError(issues);

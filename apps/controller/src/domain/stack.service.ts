@@ -4,42 +4,28 @@
 import {
   ConflictError,
   NotFoundError,
-  PolicyRefusedError,
   type DeployResponse,
   type ServicePlan,
   type StackSpec,
 } from '@tsstack/model';
-import { keepOrphans, planStack, reviewStack } from '@tsstack/planner';
+import { keepOrphans, planStack } from '@tsstack/planner';
 import type { EventInput, ServiceRecord, StackRecord, StateStore } from '@tsstack/store';
+import { admitStack, COMPOSE_POLICY, type DeployPolicyOptions } from './deploy-policy';
 import { completeStack } from './spec-defaults';
 import { newServiceRecord, withSpec } from './service-records';
 
 const RETRIES = 5;
 
-/** What deploys accept (see ControllerOptions.policy) and the host paths that count as tsstack's own. */
-export interface DeployPolicyOptions {
-  policy: 'compose' | 'strict';
-  protectedPaths: string[];
-}
-
 export class StackService {
   constructor(
     private readonly store: StateStore,
-    private readonly policy: DeployPolicyOptions = { policy: 'compose', protectedPaths: [] },
+    private readonly policy: DeployPolicyOptions = COMPOSE_POLICY,
   ) {}
 
   /** The stack with defaults, checked, and admitted by the policy (PolicyRefusedError naming each setting). */
   private admit(name: string, raw: unknown): StackSpec {
     const spec = completeStack(name, raw);
-    if (this.policy.policy !== 'strict') return spec;
-    const issues = reviewStack(spec, this.policy.protectedPaths).flatMap(({ service, risks }) =>
-      risks.map((r) => ({
-        file: '<controller policy strict>',
-        path: `services.${service}.${r.field}`,
-        message: `${r.setting} is refused by this controller's strict policy: ${r.reason}`,
-      })),
-    );
-    if (issues.length) throw new PolicyRefusedError(issues);
+    admitStack(this.policy, spec);
     return spec;
   }
 
