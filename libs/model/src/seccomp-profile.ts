@@ -3,9 +3,7 @@
 // kernels or capability sets (`includes`/`excludes`), plus `archMap` (the architectures a filter covers on
 // each host architecture). tsstack's own default profile is written in this format too, and both go through
 // the same resolution (libs/runtime) into the OCI form the native core compiles. Pure: the shape and its
-// checks only.
-import { z } from 'zod';
-
+// checks only (seccomp-profile-schema.ts).
 export const SECCOMP_ACTIONS = [
   'SCMP_ACT_KILL',
   'SCMP_ACT_KILL_THREAD',
@@ -34,81 +32,51 @@ export const SECCOMP_FLAGS = [
   'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
 ] as const;
 
-const MAX_NAMES = 4096;
-const zErrno = z.number().int().min(0).max(4095);
-const zArch = z.string().regex(/^SCMP_ARCH_[A-Z0-9_]{1,24}$/, 'an architecture like SCMP_ARCH_X86_64');
-const zSyscallName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'a syscall name like openat');
-const zKernel = z.string().regex(/^\d{1,4}\.\d{1,4}(\.\d{1,4})?$/, 'a kernel version like 5.8');
+export type SeccompOp = (typeof SECCOMP_OPS)[number];
 
-const zArg = z.object({
-  index: z.number().int().min(0).max(5),
-  value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  valueTwo: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  op: z.enum(SECCOMP_OPS),
-});
+export interface SeccompArg {
+  /** 0..5 */
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: SeccompOp;
+}
 
-const zFilter = z.object({
-  caps: z
-    .array(z.string().regex(/^CAP_[A-Z_]{1,32}$/, 'a capability like CAP_SYS_ADMIN'))
-    .max(64)
-    .optional(),
-  arches: z
-    .array(z.string().regex(/^[a-z0-9_]{1,24}$/, 'an architecture like amd64'))
-    .max(32)
-    .optional(),
-  minKernel: zKernel.optional(),
-});
+/** Docker's `includes`/`excludes`: architectures (Docker's names: amd64, arm64...), capabilities, kernel. */
+export interface SeccompFilter {
+  caps?: string[];
+  arches?: string[];
+  minKernel?: string;
+}
 
-const zRule = z
-  .object({
-    name: zSyscallName.optional(),
-    names: z.array(zSyscallName).max(1024).optional(),
-    action: z.enum(SECCOMP_ACTIONS),
-    errnoRet: zErrno.optional(),
-    args: z.array(zArg).max(6).nullable().optional(),
-    comment: z.string().max(4096).optional(),
-    includes: zFilter.optional(),
-    excludes: zFilter.optional(),
-  })
-  .refine((r) => !(r.name && r.names?.length), "use either 'name' or 'names', not both")
-  .refine((r) => !r.excludes?.minKernel, 'excludes.minKernel is not supported (Docker refuses it too)');
+export interface SeccompRule {
+  name?: string;
+  names?: string[];
+  action: SeccompAction;
+  errnoRet?: number;
+  args?: SeccompArg[] | null;
+  comment?: string;
+  includes?: SeccompFilter;
+  excludes?: SeccompFilter;
+}
 
-const zProfile = z
-  .object({
-    defaultAction: z.enum(SECCOMP_ACTIONS),
-    defaultErrnoRet: zErrno.optional(),
-    architectures: z.array(zArch).max(16).optional(),
-    archMap: z
-      .array(
-        z.object({ architecture: zArch, subArchitectures: z.array(zArch).max(16).nullable().optional() }),
-      )
-      .max(32)
-      .optional(),
-    syscalls: z.array(zRule).max(2048).optional(),
-    flags: z.array(z.enum(SECCOMP_FLAGS)).max(8).optional(),
-    listenerPath: z.string().max(0, 'seccomp notify (listenerPath) is not supported by tsstack').optional(),
-  })
-  .refine(
-    (p) => !(p.architectures?.length && p.archMap?.length),
-    "use either 'architectures' or 'archMap', not both",
-  )
-  // Docker's default names about 400; a filter the kernel takes (4096 instructions) holds far fewer than this.
-  .refine(
-    (p) => (p.syscalls ?? []).reduce((n, r) => n + (r.names?.length ?? 1), 0) <= MAX_NAMES,
-    `at most ${MAX_NAMES} syscall names in all`,
-  );
+export interface SeccompProfile {
+  defaultAction: SeccompAction;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  archMap?: Array<{ architecture: string; subArchitectures?: string[] | null }>;
+  syscalls?: SeccompRule[];
+  flags?: Array<(typeof SECCOMP_FLAGS)[number]>;
+  listenerPath?: string;
+}
 
-export type SeccompProfile = z.infer<typeof zProfile>;
-export type SeccompRule = z.infer<typeof zRule>;
+let schema: typeof import('./seccomp-profile-schema') | undefined;
 
-/** The profile, or every problem found as `field: message` (e.g. `syscalls[3].action: ...`). */
+/**
+ * The profile, or every problem found as `field: message` (e.g. `syscalls[3].action: ...`). Loads its schema
+ * (zod) on first use.
+ */
 export function parseSeccompProfile(value: unknown): { profile?: SeccompProfile; problems: string[] } {
-  const r = zProfile.safeParse(value);
-  if (r.success) return { profile: r.data, problems: [] };
-  return {
-    problems: r.error.issues.map((i) => {
-      const at = i.path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n ? `.${String(p)}` : String(p)));
-      return `${at.join('') || '(profile)'}: ${i.message}`;
-    }),
-  };
+  schema ??= require('./seccomp-profile-schema') as typeof import('./seccomp-profile-schema'); // eslint-disable-line @typescript-eslint/no-require-imports
+  return schema.checkSeccompProfile(value);
 }
