@@ -1,8 +1,9 @@
-/* `tsstack-init init STATUS_FD -- PROGRAM ARGS...`: PID 1 of an `init: true` container, exec'd from a sealed
- * memfd (core/sealed-init.h) with the container's environment and under its filter and identity. It makes
+/* `tsstack-init -- PROGRAM ARGS...`: PID 1 of an `init: true` container, exec'd from a sealed memfd
+ * (core/sealed-init.h) with the container's environment and under its filter and identity. It makes
  * itself non-dumpable (so /proc/1 is out of reach of the container's processes without CAP_SYS_PTRACE), runs
  * the program, forwards every signal to it, reaps every child, and exits as the program did (128 + signal when
- * it was killed, as tini does). A failed exec of the program is reported on STATUS_FD, as without init. */
+ * it was killed, as tini does). A failed exec of the program is reported on the status pipe (fd
+ * TS_INIT_STATUS_FD), as without init. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "core/sealed-init.h"
 #include "shim.h"
 
 /* What the container's creator reads when start fails: the step and errno, as without init. */
@@ -37,8 +39,8 @@ static void run_program(int status_fd, char **args) {
 }
 
 int ts_init_main(int argc, char **argv) {
-  if (argc < 3 || strcmp(argv[1], "--") != 0) return 2;
-  int status_fd = atoi(argv[0]);
+  if (argc < 2 || strcmp(argv[0], "--") != 0) return 2;
+  int status_fd = TS_INIT_STATUS_FD;
   /* Never run dumpable: a profile that refuses prctl makes the start fail rather than weaken PID 1. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
     report_failure(status_fd, errno, "init", "make PID 1 non-dumpable");
@@ -53,7 +55,7 @@ int ts_init_main(int argc, char **argv) {
     report_failure(status_fd, errno, "init", "fork the program");
     return 127;
   }
-  if (program == 0) run_program(status_fd, argv + 2);
+  if (program == 0) run_program(status_fd, argv + 1);
   syscall(SYS_close_range, 3, ~0U, 0);
   for (;;) {
     siginfo_t info;

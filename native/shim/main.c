@@ -7,7 +7,7 @@
 
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "supervise") == 0) return ts_shim_supervise(argc - 2, argv + 2);
-  if (argc >= 5 && strcmp(argv[1], "init") == 0) return ts_init_main(argc - 2, argv + 2);
+  if (argc >= 3 && strcmp(argv[0], "tsstack-init") == 0) return ts_init_main(argc - 1, argv + 1);
   fputs("tsstack-shim supervises one container; it is started by `tsstack-runtime shim-create`, not by hand\n", stderr);
   return 2;
 }

@@ -129,11 +129,8 @@ static void exec_init(const ts_spec *s, int init_fd, int status_fd) {
   ts_error err = {0};
   reset_signals();
   if (s->has_umask) umask(s->umask);
-  if (!s->no_new_privileges || ts_apply_seccomp(s, &err) == 0) {
-    fcntl(status_fd, F_SETFD, 0);
+  if (!s->no_new_privileges || ts_apply_seccomp(s, &err) == 0)
     ts_exec_sealed_init(init_fd, status_fd, s->args, s->env, &err);
-    fcntl(status_fd, F_SETFD, FD_CLOEXEC);
-  }
   report(status_fd, 'E', &err);
   _exit(127);
 }

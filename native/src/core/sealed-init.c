@@ -67,17 +67,25 @@ int ts_is_sealed_init(int fd) {
 void ts_exec_sealed_init(int fd, int status_fd, char **args, char **env, ts_error *err) {
   size_t n = 0;
   while (args[n]) n++;
-  char **argv = (char **)calloc(n + 5, sizeof *argv), status[16];
+  char **argv = (char **)calloc(n + 3, sizeof *argv);
   if (!argv) {
     ts_fail(err, ENOMEM, STEP, "arguments");
     return;
   }
-  snprintf(status, sizeof status, "%d", status_fd);
   argv[0] = (char *)"tsstack-init";
-  argv[1] = (char *)"init";
-  argv[2] = status;
-  argv[3] = (char *)"--";
-  for (size_t i = 0; i < n; i++) argv[4 + i] = args[i];
+  argv[1] = (char *)"--";
+  for (size_t i = 0; i < n; i++) argv[2 + i] = args[i];
+  /* The status pipe goes to its fixed place (clearing close-on-exec there), the init's own fd out of its way. */
+  if (fd == TS_INIT_STATUS_FD && (fd = fcntl(fd, F_DUPFD_CLOEXEC, TS_INIT_STATUS_FD + 1)) < 0) {
+    ts_fail(err, errno, STEP, "move the init's descriptor");
+    free(argv);
+    return;
+  }
+  if (status_fd == TS_INIT_STATUS_FD ? fcntl(status_fd, F_SETFD, 0) < 0 : dup2(status_fd, TS_INIT_STATUS_FD) < 0) {
+    ts_fail(err, errno, STEP, "hand the status pipe to the init");
+    free(argv);
+    return;
+  }
   syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
   /* A profile may refuse execveat but allow execve: the same memfd through the container's own /proc. */
   if (errno == EPERM || errno == ENOSYS) {

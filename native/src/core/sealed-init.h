@@ -20,8 +20,12 @@ extern "C" {
 int ts_sealed_init(const char *path, ts_error *err);
 /* Whether `fd` is a memfd sealed as ts_sealed_init seals it (nobody can change its bytes any more). */
 int ts_is_sealed_init(int fd);
-/* Execs the init in `fd`: `tsstack-init init STATUS_FD -- ARGS...` with `env` as its whole environment.
- * Returns only on failure, with `err` filled. */
+/* Where the init finds the status pipe (see ts_status_msg): always this descriptor. */
+#define TS_INIT_STATUS_FD 3
+
+/* Execs the init in `fd` as `tsstack-init -- ARGS...` (what ps and `tsstack top` show, as docker-init's), with
+ * `status_fd` moved to TS_INIT_STATUS_FD and `env` as its whole environment. Returns only on failure, with `err`
+ * filled. */
 void ts_exec_sealed_init(int fd, int status_fd, char **args, char **env, ts_error *err);
 
 #ifdef __cplusplus
