@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ContainerRuntime, buildOciConfig, detectCgroupVersion, runtimeCliPath } from '@tsstack/runtime';
+import { ContainerRuntime, buildOciConfig, detectCgroupVersion, runtimeCliPath, seccompCacheDir } from '@tsstack/runtime'; // prettier-ignore
 import { busyboxImage, requireCommand, requireRoot } from '@tsstack/testkit';
 
 const RUNS = Number(process.env.RUNS ?? 30);
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
       if (fs.existsSync(dir)) fs.rmdirSync(dir);
     }
     fs.rmSync(stateRoot, { recursive: true, force: true });
+    fs.rmSync(seccompCacheDir(stateRoot), { recursive: true, force: true });
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -18,7 +18,7 @@
   "targets": [
     {
       "target_name": "tsstack_core",
-      "sources": ["<!@(sh -c 'ls src/addon/*.cc 2>/dev/null; true')"],
+      "sources": ["<!@(sh -c 'ls src/addon/*.cc src/core/sealed-init.c src/core/error.c 2>/dev/null; true')"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     },

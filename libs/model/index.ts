@@ -5,3 +5,4 @@ export * from './src/task';
 export * from './src/event';
 export * from './src/protocol';
 export * from './src/api';
+export * from './src/seccomp-profile';

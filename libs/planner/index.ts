@@ -30,3 +30,5 @@ export {
 export { nodeLiveness } from './src/node-liveness';
 export type { NodeStatusChange } from './src/node-liveness';
 export { assignmentTasks, forceHash, isDraining } from './src/assignments';
+export { normalizeHostPath, reviewStack, riskySettings, sensitiveHostPath, SENSITIVE_HOST_PATHS } from './src/security-review'; // prettier-ignore
+export type { RiskySetting, ServiceRisks } from './src/security-review';

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <libgen.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/seccomp.h"
 #include "core/security.h"
 #include "core/spec.h"
 #include "shim.h"
@@ -150,7 +152,8 @@ static void run_child(ts_spec *spec, const exec_opts *o, int tty_slave) {
   }
   const char *cwd = o->cwd ? o->cwd : spec->cwd;
   if (chdir(cwd) < 0) ts_fail(&err, errno, "chdir", "%s", cwd);
-  else if (ts_apply_rlimits(spec, &err) == 0 && ts_apply_identity(spec, &err) == 0 && ts_apply_seccomp(spec, &err) == 0) {
+  else if (ts_apply_rlimits(spec, &err) == 0 && (spec->no_new_privileges || ts_apply_seccomp(spec, &err) == 0) &&
+           ts_apply_identity(spec, &err) == 0 && (!spec->no_new_privileges || ts_apply_seccomp(spec, &err) == 0)) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -225,7 +228,10 @@ int ts_shim_exec(int argc, char **argv) {
   char config[4200];
   snprintf(config, sizeof config, "%s/config.json", o.state_dir);
   ts_spec spec;
-  if (ts_spec_load(config, &spec, &err) < 0) return fail(&err);
+  char parent[4200], cache_dir[4300];
+  snprintf(parent, sizeof parent, "%s", o.state_dir);
+  snprintf(cache_dir, sizeof cache_dir, "%s" TS_SECCOMP_CACHE_SUFFIX, dirname(parent));
+  if (ts_spec_load(config, &spec, &err) < 0 || ts_seccomp_prepare(&spec, cache_dir, &err) < 0) return fail(&err);
   apply_user(&spec, o.user);
   if (join_container(o.state_dir, &err) < 0) return fail(&err);
   /* The terminal comes from the container's own devpts (we are in its mount namespace now), so the process

@@ -98,7 +98,8 @@ static int cmd_create(const char *bundle, const char *id) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);
-    execl("/proc/self/exe", "tsstack-runtime", "shim-create", dir, config, (char *)NULL);
+    /* The caller's environment stays out of the creator, the shim and the container process. */
+    execle("/proc/self/exe", "tsstack-runtime", "shim-create", dir, config, (char *)NULL, (char *[]){NULL});
     _exit(127);
   }
   close(fds[1]);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "core/sealed-init.h"
+#include "core/seccomp.h"
 #include "core/spec.h"
 #include "shim.h"
 
@@ -41,9 +43,19 @@ static void detach(void) {
   setsid();
 }
 
+/* The tsstack-shim beside this binary: the supervisor, and the init of `init: true` containers. */
+static void shim_binary(char *out, size_t len) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = 0;
+  snprintf(out, len, "%s/tsstack-shim", dirname(self));
+}
+
 int ts_shim_create(const char *state_dir, const char *config_path, int result_fd) {
-  /* Nothing of the caller but the result fd stays open in the shim. */
-  syscall(SYS_close_range, result_fd + 1, ~0U, 0);
+  /* Nothing of the caller but the result fd (and a sealed init it shares) stays open in the shim. */
+  int init_fd = result_fd == 3 && ts_is_sealed_init(TS_INIT_FD) ? TS_INIT_FD : -1;
+  syscall(SYS_close_range, init_fd >= 0 ? TS_INIT_FD + 1 : (unsigned)result_fd + 1, ~0U, 0);
+  if (init_fd >= 0) fcntl(init_fd, F_SETFD, FD_CLOEXEC);
   detach();
   struct {
     ts_container c;
@@ -58,7 +70,14 @@ int ts_shim_create(const char *state_dir, const char *config_path, int result_fd
   signal(SIGPIPE, SIG_IGN);
   /* The container is created with SIGCHLD blocked, so its exit cannot slip by before the signalfd exists. */
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  if (ts_spec_load(config_path, &spec, &err) < 0 || ts_container_create(&spec, &s.c, &err) < 0) {
+  char shim_path[PATH_MAX + 16], cache_dir[PATH_MAX + 32], parent[PATH_MAX];
+  shim_binary(shim_path, sizeof shim_path);
+  snprintf(parent, sizeof parent, "%s", state_dir);
+  snprintf(cache_dir, sizeof cache_dir, "%s" TS_SECCOMP_CACHE_SUFFIX, dirname(parent));
+  int loaded = ts_spec_load(config_path, &spec, &err);
+  spec.init_path = shim_path;
+  spec.init_fd = init_fd;
+  if (loaded < 0 || ts_seccomp_prepare(&spec, cache_dir, &err) < 0 || ts_container_create(&spec, &s.c, &err) < 0) {
     ts_report_error(result_fd, &err);
     return 1;
   }
@@ -104,10 +123,6 @@ int ts_shim_create(const char *state_dir, const char *config_path, int result_fd
     argv[argc++] = pairs[i];
   }
   argv[argc] = NULL;
-  char self[PATH_MAX], shim_path[PATH_MAX + 16];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  self[len > 0 ? len : 0] = 0;
-  snprintf(shim_path, sizeof shim_path, "%s/tsstack-shim", dirname(self));
   execv(shim_path, argv);
   /* No supervisor: nobody may keep a container nobody watches. */
   kill(s.c.pid, SIGKILL);

@@ -36,5 +36,7 @@ void ts_write_state(const char *state_dir, const char *status, pid_t pid, const 
 int ts_shim_create(const char *state_dir, const char *config_path, int result_fd);
 int ts_shim_supervise(int argc, char **argv);
 int ts_shim_exec(int argc, char **argv);
+/* PID 1 of an `init: true` container: argv is -- PROGRAM ARGS... (see init.c). */
+int ts_init_main(int argc, char **argv);
 
 #endif

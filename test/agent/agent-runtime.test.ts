@@ -41,6 +41,7 @@ describe('node agent with the native runtime (root)', () => {
     const root = runtimeStateRoot(stateDir);
     expect(existsSync(root)).toBe(false);
     expect(existsSync(`${root}-netns`)).toBe(false);
+    expect(existsSync(`${root}.seccomp-cache`)).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(root);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(stateDir);
   });
@@ -78,6 +79,30 @@ describe('node agent with the native runtime (root)', () => {
     const logs: string[] = [];
     for await (const e of rt.logs('web-1')) logs.push(e.line);
     expect(logs).toContain('got USR1');
+  });
+
+  it('applies a service’s seccomp profile (security_opt: seccomp=FILE) to the program and the sealed init', async () => {
+    const agent = await startAgent({ controllerUrl: ctl.url, joinToken: JOIN, stateDir });
+    closers.push(() => agent.close());
+    const spec = serviceSpec({
+      command: ['sh', '-c', 'mkdir /made 2>&1; touch /file && echo touched; exec sleep 60'],
+      securityOpt: ['seccomp=/etc/profiles/no-mkdir.json'],
+      seccompProfile: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }, // prettier-ignore
+      init: true,
+    });
+    ctl.send({ type: 'assignments.full', set: set(1, [assignedTask('sec-1', spec)]) });
+    await waitStatus('sec-1', (s) => s.state === TaskState.Running);
+    const rt = new ContainerRuntime({ stateRoot: runtimeStateRoot(stateDir) });
+    const logs: string[] = [];
+    for await (const e of rt.logs('sec-1', { follow: true, signal: AbortSignal.timeout(5000) })) {
+      logs.push(e.line);
+      if (e.line === 'touched') break;
+    }
+    expect(logs).toEqual(["mkdir: can't create directory '/made': Permission denied", 'touched']);
+    const pid1 = await rt.execCollect('sec-1', {
+      args: ['grep', '-E', '^(Name|Seccomp):', '/proc/1/status'],
+    });
+    expect(pid1.stdout.trim().split('\n')).toEqual(['Name:\ttsstack-init', 'Seccomp:\t2']);
   });
 
   it('answers the controller’s logs, exec (with stdin), stats and top requests for a task', async () => {

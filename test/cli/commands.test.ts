@@ -105,7 +105,9 @@ describe('cli commands against the embedded control plane: stats, top, images, s
     expect(top.status).toBe(0);
     expect(top.stdout.match(/^sleeper\.\d /gm)).toHaveLength(2);
     expect(top.stdout).toMatch(/^PID\s+PPID\s+UID\s+CMD/m);
-    expect(top.stdout.match(/^\d+\s+\d+\s+0\s+.*sleep 3600/gm)).toHaveLength(2);
+    // Each task: its sleep and, as PID 1 (init: true), the init running it (shown as docker-init is).
+    expect(top.stdout.match(/^\d+\s+\d+\s+0\s+sleep 3600$/gm)).toHaveLength(2);
+    expect(top.stdout.match(/^\d+\s+\d+\s+0\s+tsstack-init -- sleep 3600$/gm)).toHaveLength(2);
     const missing = cli(['top', '-p', 'cmds', 'nope']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nope/);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageStore } from '@tsstack/image';
+import { seccompCacheDir } from '@tsstack/runtime';
 import { busyboxImage, BUSYBOX_REFERENCE, freePort, requireRoot, TSSTACK_BIN as BIN } from '@tsstack/testkit';
 
 const DOCKERFILE = `FROM ${BUSYBOX_REFERENCE}
@@ -135,6 +136,7 @@ describe('up builds services with build: on the embedded control plane', () => {
     cli(['system', 'stop']);
     const cleanup = cli(['node-agent', '--cleanup', '--state-dir', agentState, '--image-root', imageRoot]);
     if (buildState) fs.rmSync(buildState, { recursive: true, force: true });
+    if (buildState) fs.rmSync(seccompCacheDir(buildState), { recursive: true, force: true });
     // The build runtime's cgroup parent: removed when no other build uses it (rmdir of a busy one fails).
     for (const c of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
       const d = c === 'tsstack-build' ? '/sys/fs/cgroup/tsstack-build' : `/sys/fs/cgroup/${c}/tsstack-build`;

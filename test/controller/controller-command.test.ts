@@ -26,6 +26,15 @@ describe('tsstack controller flags', () => {
     });
   });
 
+  it('takes --policy, else $TSSTACK_POLICY (how the embedded plane gets it), and refuses other values', () => {
+    expect(controllerOptions({ listen: 'l', dataDir: '/d', policy: 'strict' }, {}).policy).toBe('strict');
+    expect(controllerOptions({ listen: 'l', dataDir: '/d' }, { TSSTACK_POLICY: 'strict' }).policy).toBe(
+      'strict',
+    );
+    expect(controllerOptions({ listen: 'l', dataDir: '/d', policy: 'compose' }, { TSSTACK_POLICY: 'strict' }).policy).toBe('compose'); // prettier-ignore
+    expect(() => controllerOptions({ listen: 'l', policy: 'lax' }, {})).toThrow(/--policy must be compose or strict, got "lax"/); // prettier-ignore
+  });
+
   it.each([['0'], ['-1'], ['1.5'], ['abc']])('refuses --lease-ms %s with a message naming the flag', (v) => {
     expect(() => controllerOptions({ listen: 'l', leaseMs: v }, {})).toThrow(/--lease-ms must be a positive/);
   });

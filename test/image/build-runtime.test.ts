@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { busyboxImage, BusyboxImage, requireRoot } from '@tsstack/testkit';
 import { buildImage, ImageStore, resolveCommand } from '@tsstack/image';
-import { ContainerRuntime } from '@tsstack/runtime';
+import { ContainerRuntime, seccompCacheDir } from '@tsstack/runtime';
 import { runtimeRunStep } from '../../apps/cli/src/commands/image/runtime-run-step';
 
 let bb: BusyboxImage;
@@ -30,6 +30,7 @@ afterAll(async () => {
     if (fs.existsSync(d)) fs.rmdirSync(d);
   }
   if (stateRoot) fs.rmSync(stateRoot, { recursive: true, force: true });
+  if (stateRoot) fs.rmSync(seccompCacheDir(stateRoot), { recursive: true, force: true });
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 

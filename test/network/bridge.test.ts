@@ -8,17 +8,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { NetworkConfigError, NetworkInUseError, NetworkManager, netlink } from '@tsstack/network';
-import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
 import {
   execWithResolv,
+  hostWithOutside,
   httpdIn,
   killAll,
   linkNames,
-  netnsPathOf,
   nslookupIn,
+  closeManager,
   spawnIn,
+  subnetPicker,
   udpSocketIn,
-  uplink,
   waitFor,
   wgetIn,
 } from './net-helpers';
@@ -31,24 +31,13 @@ describe('bridge networks on one host', () => {
   let netnsDir: string;
   let m: NetworkManager;
   let upstream: dgram.Socket | undefined;
-  const subnets: string[] = [];
-  const sub = () => {
-    const s = freeSubnet24(subnets);
-    subnets.push(s);
-    return s;
-  };
+  const sub = subnetPicker();
   const ns: Record<string, string> = {};
   const addr: Record<string, string> = {};
   const resolv: Record<string, string> = {};
 
   beforeAll(async () => {
-    requireRoot();
-    requireCommand('nft', 'nftables');
-    requireCommand('busybox', 'busybox-static');
-    requireCommand('nsenter', 'util-linux');
-    host = netnsPathOf(createNetns('tsnh'));
-    outside = netnsPathOf(createNetns('tsno'));
-    up = uplink(path.basename(host), path.basename(outside), sub());
+    ({ host, outside, up } = hostWithOutside('tsnh', 'tsno', sub()));
     // A fake upstream resolver outside: answers every question with 203.0.113.7.
     const fd = await netlink.bindSocket(outside, 'udp', up.outside, 53);
     upstream = dgram.createSocket('udp4');
@@ -70,19 +59,8 @@ describe('bridge networks on one host', () => {
   });
 
   afterAll(async () => {
-    killAll();
     upstream?.close();
-    await m?.reconcile({ tasks: [], networks: [] }).catch(() => undefined);
-    await m?.close();
-    for (const f of fs.existsSync(netnsDir ?? '') ? fs.readdirSync(netnsDir) : []) {
-      await netlink.netnsRemove(path.join(netnsDir, f)).catch(() => undefined);
-    }
-    if (netnsDir) {
-      require('node:child_process').spawnSync('umount', ['-l', netnsDir]); // eslint-disable-line @typescript-eslint/no-require-imports
-      fs.rmSync(netnsDir, { recursive: true, force: true });
-    }
-    cleanupNetns();
-    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+    await closeManager(m, netnsDir, stateDir);
   });
 
   it('rejects bad network config before creating anything', async () => {

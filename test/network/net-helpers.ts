@@ -1,11 +1,12 @@
 // Helpers of the network integration tests: "containers" are task namespaces with busybox processes run
 // through nsenter; every process started here is tracked and killed by killAll(), also on failure.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { netlink } from '@tsstack/network';
+import { netlink, type NetworkManager } from '@tsstack/network';
+import { cleanupNetns, createNetns, freeSubnet24, requireCommand, requireRoot } from '@tsstack/testkit';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -134,6 +135,40 @@ export function linkNames(netnsPath: string): string[] {
   return (JSON.parse(out) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
 }
 
+/** Hands out /24s that overlap neither the host's routes nor any handed out before by the same picker. */
+export function subnetPicker(): () => string {
+  const given: string[] = [];
+  return () => {
+    const s = freeSubnet24(given);
+    given.push(s);
+    return s;
+  };
+}
+
+/** After a manager's tests: reconcile it to nothing and close it, then remove its namespaces, dirs and the test
+ * namespaces (cleanupNetns) and its processes (killAll). */
+export async function closeManager(
+  m: NetworkManager | undefined,
+  netnsDir?: string,
+  stateDir?: string,
+): Promise<void> {
+  // prettier-ignore
+  killAll();
+  await m?.reconcile({ tasks: [], networks: [] }).catch(() => undefined);
+  await m?.close();
+  await removeNetnsDir(netnsDir);
+  cleanupNetns();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+/** Removes a namespace directory made for a manager: every namespace left in it, its bind mount, the dir. */
+export async function removeNetnsDir(dir: string | undefined): Promise<void> {
+  if (!dir || !fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir)) await netlink.netnsRemove(path.join(dir, f)).catch(() => undefined);
+  spawnSync('umount', ['-l', dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function netnsPathOf(name: string): string {
   return `/run/netns/${name}`;
 }
@@ -151,6 +186,24 @@ export function uplink(hostNs: string, outsideNs: string, subnet: string): { hos
   ip('-n', outsideNs, 'link', 'set', 'up1', 'up');
   ip('-n', hostNs, 'route', 'add', 'default', 'via', outside);
   return { host, outside };
+}
+
+/**
+ * A simulated host and an "outside" namespace joined by uplink() on `subnet`, after checking the tools the
+ * network tests use (nft, busybox, nsenter). Both namespaces go with cleanupNetns().
+ */
+export function hostWithOutside(
+  hostPrefix: string,
+  outsidePrefix: string,
+  subnet: string,
+): { host: string; outside: string; up: { host: string; outside: string } } {
+  requireRoot();
+  requireCommand('nft', 'nftables');
+  requireCommand('busybox', 'busybox-static');
+  requireCommand('nsenter', 'util-linux');
+  const host = netnsPathOf(createNetns(hostPrefix));
+  const outside = netnsPathOf(createNetns(outsidePrefix));
+  return { host, outside, up: uplink(path.basename(host), path.basename(outside), subnet) };
 }
 
 /** A UDP socket bound inside a namespace (a "container" end for UDP tests); close it when done. */

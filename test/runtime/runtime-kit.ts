@@ -4,14 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerRuntime, type ContainerSpec, type RootfsSpec } from '@tsstack/runtime';
-import { busyboxImage } from '@tsstack/testkit';
+import { busyboxImage, requireRoot } from '@tsstack/testkit';
+
+/** A file put into a container's upper dir: text, a symlink, or bytes with a mode (a program). */
+export type UpperFile = string | { symlink: string } | { bytes: Buffer; mode: number };
 
 export interface RuntimeKit {
   runtime: ContainerRuntime;
   root: string;
   cgroupParent: string;
   /** Fresh upper/work dirs over the busybox image; `upperFiles` are written into the upper dir first. */
-  rootfs(upperFiles?: Record<string, string | { symlink: string }>): RootfsSpec;
+  rootfs(upperFiles?: Record<string, UpperFile>): RootfsSpec;
   spec(id: string, args: string[], extra?: Partial<ContainerSpec>): ContainerSpec;
   /** Runs to completion and returns stdout+stderr lines and the exit. */
   runToEnd(
@@ -48,7 +51,8 @@ export async function createRuntimeKit(): Promise<RuntimeKit> {
         const p = path.join(upperDir, rel);
         fs.mkdirSync(path.dirname(p), { recursive: true });
         if (typeof content === 'string') fs.writeFileSync(p, content);
-        else fs.symlinkSync(content.symlink, p);
+        else if ('symlink' in content) fs.symlinkSync(content.symlink, p);
+        else fs.writeFileSync(p, content.bytes, { mode: content.mode });
       }
       return { lowerDirs: [image.rootfs], upperDir, workDir };
     },
@@ -79,6 +83,17 @@ export async function createRuntimeKit(): Promise<RuntimeKit> {
     },
   };
   return kit;
+}
+
+/** A kit for one describe block (root required): made before its tests, torn down after them. */
+export function kitPerSuite(): () => RuntimeKit {
+  let kit: RuntimeKit | undefined;
+  beforeAll(async () => {
+    requireRoot();
+    kit = await createRuntimeKit();
+  });
+  afterAll(async () => kit?.teardown());
+  return () => kit!;
 }
 
 /** Lines of /proc/self/mountinfo of the test process that mention `needle`. */

@@ -94,6 +94,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     await writeSecretFile(path.join(ctlDir, 'token'), token);
     await writeSecretFile(path.join(ctlDir, 'join-token'), joinToken);
 
+    const policy = { policy: cfg.policy, protectedPaths: [cfg.dataDir] };
     const metrics = new ControllerMetrics();
     const dispatcher = new AgentDispatcher(store, cfg, () => joinToken, log, metrics);
     const engine = new ClusterEngine(store, cfg, log, metrics, dispatcher);
@@ -118,8 +119,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     const app = await NestFactory.create<NestExpressApplication>(
       ControllerModule.with([
         { provide: STORE, useValue: store },
-        { provide: STACKS, useValue: new StackService(store) },
-        { provide: SERVICES, useValue: new ServiceOps(store) },
+        { provide: STACKS, useValue: new StackService(store, policy) },
+        { provide: SERVICES, useValue: new ServiceOps(store, policy) },
         { provide: NODES, useValue: new NodeOps(store) },
         { provide: VOLUMES, useValue: new VolumeOps(store, router) },
         { provide: RUNTIME, useValue: runtime },

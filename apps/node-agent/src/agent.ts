@@ -13,7 +13,7 @@ import { OneOffRuns } from './exec/run-request';
 import type { ContainerRuntimePort } from './ports';
 import { createHash } from 'node:crypto';
 import { ImageStore } from '@tsstack/image';
-import { ContainerRuntime } from '@tsstack/runtime';
+import { ContainerRuntime, seccompCacheDir } from '@tsstack/runtime';
 import { nativeRuntime, type TaskNetworkPort } from './drivers/native-runtime';
 import { managedNetwork } from './drivers/managed-network';
 import { NetworkManager, claimNetnsWhenFree, listTaskNetns, removeTaskNetns } from '@tsstack/network';
@@ -322,6 +322,7 @@ async function cleanupClaimed(
     await execFileAsync('umount', [netnsDirOf(stateDir)]).catch(() => undefined);
     await fs.rm(netnsDirOf(stateDir), { recursive: true, force: true });
     await fs.rm(runtimeStateRoot(stateDir), { recursive: true, force: true });
+    await fs.rm(seccompCacheDir(runtimeStateRoot(stateDir)), { recursive: true, force: true });
   }
   for (const e of ledger.filter((x) => x.kind === 'container')) await rt.removeContainer(e.id);
   for (const e of ledger.filter((x) => x.kind === 'mount')) await unmountSecretsTmpfs(e.id);

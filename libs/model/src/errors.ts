@@ -32,9 +32,19 @@ export function formatSpecIssue(i: SpecIssue): string {
 /** A user mistake in stack files: every problem found, each located. Never a system failure. */
 export class SpecError extends TsstackError {
   readonly issues: SpecIssue[];
-  constructor(issues: SpecIssue[]) {
-    super('SPEC_INVALID', issues.map(formatSpecIssue).join('\n'));
+  constructor(issues: SpecIssue[], code = 'SPEC_INVALID') {
+    super(code, issues.map(formatSpecIssue).join('\n'));
     this.issues = issues;
+  }
+}
+
+/**
+ * A controller's policy refuses a stack (`--policy strict` and settings that weaken isolation): one issue
+ * per setting, each naming the service field and why. Answered like a spec error (HTTP 400).
+ */
+export class PolicyRefusedError extends SpecError {
+  constructor(issues: SpecIssue[]) {
+    super(issues, 'POLICY_REFUSED');
   }
 }
 

@@ -1,5 +1,6 @@
 // The normalized, typed stack model: what libs/spec produces from Compose files and the only shape the rest of
 // tsstack sees. Long syntax everywhere; durations in milliseconds, sizes in bytes, CPUs in nano-CPUs.
+import type { SeccompProfile } from './seccomp-profile';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -157,6 +158,8 @@ export interface ServiceSpec {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+  /** The profile of `security_opt: [seccomp=FILE]`, read and checked at load time (Docker's format). */
+  seccompProfile?: SeccompProfile;
   devices: DeviceSpec[];
   deviceCgroupRules: string[];
   sysctls: Record<string, string>;

@@ -1,4 +1,4 @@
-import { planFirewall } from './firewall-plan';
+import { opensInbound, planFirewall } from './firewall-plan';
 import type { AttachmentRecord, NetworkRecord, NetworkState } from './types';
 
 const net = (id: string, more: Partial<NetworkRecord> = {}): NetworkRecord => ({
@@ -46,6 +46,7 @@ describe('planFirewall', () => {
     ipam: { version: 1, networks: {} },
     networks: {
       o: net('o', {
+        vni: 4100,
         vips: { web: '10.9.0.100' },
         lbAddress: '10.9.0.250',
         remote: [remote('10.9.0.7'), remote('10.9.0.8', false)],
@@ -68,6 +69,22 @@ describe('planFirewall', () => {
     ]);
     expect(plan.vips).toEqual([{ vip: '10.9.0.100', backends: ['10.9.0.5', '10.9.0.7'] }]);
     expect(plan.networks[0].remoteAddresses).toEqual(['10.9.0.7']);
+  });
+
+  it('accepts VXLAN from the other nodes only and knows where the DNS listens', () => {
+    const plan = planFirewall(state, 'n1', 5353);
+    expect(plan).toMatchObject({ vxlanPort: 4789, vxlanPeers: ['192.0.2.12'], vxlanVnis: [4100], dnsAddresses: ['10.9.0.1'], dnsPort: 5353 }); // prettier-ignore
+    const bridgeOnly = planFirewall({ ...state, networks: { o: net('o', { driver: 'bridge' }) } }, 'n1');
+    expect(bridgeOnly.vxlanPort).toBeUndefined();
+  });
+
+  it('opens a network to inbound connections only on Docker’s nat-unprotected option', () => {
+    expect(opensInbound({ 'com.docker.network.bridge.gateway_mode_ipv4': 'nat-unprotected' })).toBe(true);
+    expect(opensInbound({ 'com.docker.network.bridge.gateway_mode_ipv4': 'nat' })).toBe(false);
+    expect(opensInbound(undefined)).toBe(false);
+    const open = planFirewall({ ...state, networks: { o: net('o', { openInbound: true }) } }, 'n1');
+    expect(open.networks[0].openInbound).toBe(true);
+    expect(planFirewall(state, 'n1').networks[0].openInbound).toBe(false);
   });
 
   it('reaches remote tasks only through a node address on the network', () => {

@@ -1,8 +1,21 @@
-// From the network state to the nftables model: which networks are internal, which ports are published to
-// which task addresses, which VIP spreads over which serving tasks, which destinations sit on other nodes.
+// From the network state to the nftables model: which networks are internal or open to inbound connections,
+// which ports are published to which task addresses, which VIP spreads over which serving tasks, which
+// destinations sit on other nodes, which nodes may send VXLAN, where the embedded DNS listens.
 // Pure; nft-ruleset.ts renders the result.
+import { VXLAN_PORT } from './link-plan';
 import type { FirewallState, PortRule } from './nft-ruleset';
 import type { AttachmentRecord, NetworkState } from './types';
+
+/** Docker's driver option for "NAT, but let the outside reach every port of the network's containers". */
+export const OPEN_INBOUND_OPTION = 'com.docker.network.bridge.gateway_mode_ipv4';
+
+/**
+ * Whether a network's driver options allow new connections from outside to every port of its tasks:
+ * `com.docker.network.bridge.gateway_mode_ipv4: nat-unprotected`, as in Docker. Default: published ports only.
+ */
+export function opensInbound(driverOpts: Record<string, string> | undefined): boolean {
+  return driverOpts?.[OPEN_INBOUND_OPTION] === 'nat-unprotected';
+}
 
 interface Backend {
   address: string;
@@ -44,7 +57,7 @@ function firstAttachment(state: NetworkState, taskId: string): AttachmentRecord 
   return state.attachments.find((a) => a.taskId === taskId && !state.networks[a.networkId]?.internal);
 }
 
-export function planFirewall(state: NetworkState, nodeId?: string): FirewallState {
+export function planFirewall(state: NetworkState, nodeId?: string, dnsPort = 53): FirewallState {
   const all = backends(state, nodeId);
   const ports: PortRule[] = [];
   for (const [taskId, list] of Object.entries(state.published)) {
@@ -89,6 +102,7 @@ export function planFirewall(state: NetworkState, nodeId?: string): FirewallStat
       vips.push({ vip, backends: [...new Set(bs.map((b) => b.address))] });
     }
   }
+  const overlays = Object.values(state.networks).filter((n) => n.driver === 'overlay');
   return {
     networks: Object.values(state.networks).map((n) => ({
       id: n.id,
@@ -97,8 +111,18 @@ export function planFirewall(state: NetworkState, nodeId?: string): FirewallStat
       internal: n.internal,
       lbAddress: n.lbAddress,
       remoteAddresses: [...(remoteUsed.get(n.id) ?? [])],
+      openInbound: !!n.openInbound,
     })),
     ports,
     vips,
+    ...(overlays.length
+      ? {
+          vxlanPort: VXLAN_PORT,
+          vxlanVnis: [...new Set(overlays.flatMap((n) => (n.vni ? [n.vni] : [])))].sort((a, b) => a - b),
+          vxlanPeers: [...new Set(overlays.flatMap((n) => n.remote.map((ep) => ep.nodeAddress)))].sort(),
+        }
+      : {}),
+    dnsAddresses: [...new Set(Object.values(state.networks).map((n) => n.gateway))].sort(),
+    dnsPort,
   };
 }

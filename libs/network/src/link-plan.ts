@@ -9,6 +9,9 @@ import type { NlOp } from './native/net-binding';
 import { macForAddress } from './names';
 import type { AttachmentRecord, NetworkRecord } from './types';
 
+/** The IANA VXLAN port, used by every node. */
+export const VXLAN_PORT = 4789;
+
 /** VXLAN over IPv4 adds 50 bytes (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
 export const VXLAN_OVERHEAD = 50;
 
@@ -49,7 +52,7 @@ export function networkUpOps(n: NetworkRecord, hostNetns: string | undefined, no
       kind: 'vxlan',
       vni: n.vni,
       local: nodeAddress,
-      port: 4789,
+      port: VXLAN_PORT,
       mtu: n.mtu,
       master: n.bridge,
       up: true,

@@ -8,7 +8,7 @@ import type { IngressPort, NetworkAssignment, NetworkEndpoint } from '@tsstack/m
 import { DnsNames, type DnsEndpoint } from './dns-names';
 import { DnsServer, readUpstreams } from './dns.server';
 import { NetworkConfigError, NetworkInUseError } from './errors';
-import { planFirewall } from './firewall-plan';
+import { opensInbound, planFirewall } from './firewall-plan';
 import { claimNetns } from './netns-claim';
 import { FirewallSync } from './firewall-sync';
 import { planHostPorts, type PortRequest } from './port-plan';
@@ -81,7 +81,7 @@ export class NetworkManager {
     });
     this.nft = new NftDriver(opts.hostNetns);
     this.firewall = new FirewallSync(
-      () => planFirewall(this.state, this.opts.nodeId),
+      () => planFirewall(this.state, this.opts.nodeId, this.opts.dnsPort),
       this.nft,
       FIREWALL_GATHER_MS,
     );
@@ -230,6 +230,7 @@ export class NetworkManager {
         mtu,
         vips: { ...(req.vips ?? {}) },
         remote: [],
+        ...(req.openInbound ? { openInbound: true } : {}),
       };
       if (driver === 'overlay') {
         rec.vxlan = vxlanName(req.id);
@@ -311,6 +312,7 @@ export class NetworkManager {
       vni: a.vni,
       lbAddress: me?.address,
       vips: a.vips,
+      openInbound: opensInbound(a.spec.driverOpts),
     });
     return this.serial(async () => {
       const n = this.requireNetwork(a.id);

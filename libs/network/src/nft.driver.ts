@@ -2,7 +2,13 @@
 // `nsenter --net` when the host is itself a namespace, as in the simulated clusters of the tests).
 import { spawn } from 'node:child_process';
 import { NetworkSystemError } from './errors';
-import { type FirewallState, NFT_TABLE, renderDeleteBatch, renderReplaceBatch } from './nft-ruleset';
+import {
+  type FirewallState,
+  NFT_TABLE,
+  USER_CHAIN,
+  renderDeleteBatch,
+  renderReplaceBatch,
+} from './nft-ruleset';
 
 /** Runs nft with `args`; `batch` (when given) is its stdin. Resolves with stdout, rejects on a non-zero exit. */
 function run(batch: string | undefined, hostNetns?: string, args: string[] = ['-f', '-']): Promise<string> {
@@ -40,14 +46,26 @@ export class NftDriver {
     private readonly table = NFT_TABLE,
   ) {}
 
-  /** Replaces the whole tsstack table atomically. Idempotent. */
+  /** Replaces tsstack's chains and sets atomically; the operator's chain keeps its rules. Idempotent. */
   async apply(state: FirewallState): Promise<void> {
     await run(renderReplaceBatch(state, this.table), this.hostNetns);
   }
 
-  /** Removes the table (nothing left behind). Safe when it does not exist. */
+  /**
+   * Removes tsstack's rules: the whole table (nothing left behind), unless the operator put rules in
+   * tsstack-user, which stay for the next network. Safe when the table does not exist.
+   */
   async remove(): Promise<void> {
-    await run(renderDeleteBatch(this.table), this.hostNetns);
+    await run(renderDeleteBatch(this.table, await this.userRules()), this.hostNetns);
+  }
+
+  /** Whether the operator's chain holds any rule. */
+  private async userRules(): Promise<boolean> {
+    const text = await run(undefined, this.hostNetns, ['list', 'chain', 'ip', this.table, USER_CHAIN]).catch(
+      () => '',
+    );
+    // table ip tsstack { / chain tsstack-user { / RULES / } / }
+    return text.split('\n').some((l) => !/^(|table .*\{|chain .*\{|\})$/.test(l.trim()));
   }
 
   /** The table as nft lists it, or '' when absent (for tests and `inspect`). */

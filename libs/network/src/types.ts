@@ -37,6 +37,8 @@ export interface NetworkCreateRequest {
   lbAddress?: string;
   /** service -> VIP (endpoint_mode vip). */
   vips?: Record<string, string>;
+  /** New connections from outside may reach every port of its tasks, not only published ones (see opensInbound). */
+  openInbound?: boolean;
 }
 
 export interface NetworkInfo {
@@ -96,6 +98,8 @@ export interface PublishedPort {
 
 export interface NetworkRecord extends NetworkInfo {
   lbAddress?: string;
+  /** See NetworkCreateRequest.openInbound. */
+  openInbound?: boolean;
   /** Endpoints on other nodes as the controller last described them (overlay). */
   remote: NetworkEndpoint[];
 }

@@ -40,6 +40,14 @@ function terminalDim(n: number): number {
   return Math.max(0, Math.min(65535, Math.floor(Number(n) || 0)));
 }
 
+/**
+ * Where the native core keeps compiled seccomp filters of the runtime whose state root is `stateRoot` (beside
+ * it: the state root holds containers only). Whoever removes a state root for good removes this too.
+ */
+export function seccompCacheDir(stateRoot: string): string {
+  return `${path.resolve(stateRoot)}.seccomp-cache`;
+}
+
 export interface RuntimeOptions {
   /** Default /run/tsstack/runtime. */
   stateRoot?: string;

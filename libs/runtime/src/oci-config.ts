@@ -9,7 +9,9 @@ import {
 } from './security-defaults';
 import type { DeviceRule } from './security-defaults';
 import { parseDeviceCgroupRule } from './security-defaults';
-import { defaultSeccompProfile } from './seccomp-profile';
+import { parseSeccompProfile } from '@tsstack/model';
+import { defaultSeccompProfile } from './seccomp/default-profile';
+import { resolveSeccompProfile, type OciSeccomp, type SeccompHost } from './seccomp/resolve-profile';
 import { InvalidContainerSpecError } from './errors';
 import type { ContainerSpec } from './types';
 import type { ResolvedUser } from './user-lookup';
@@ -34,6 +36,8 @@ export interface OciContext {
   devices: HostDevice[];
   /** Capabilities this host lets us give (our bounding set); `privileged` gets all of them. Default: all. */
   availableCapabilities?: readonly string[];
+  /** Architecture and kernel the seccomp profile is resolved for; this host's when absent. */
+  seccompHost?: SeccompHost;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -63,6 +67,18 @@ export function checkContainerSpec(spec: ContainerSpec): void {
   for (const rule of spec.deviceCgroupRules ?? [])
     if (!parseDeviceCgroupRule(rule))
       throw new InvalidContainerSpecError('device_cgroup_rules', `"${rule}" is not "c|b|a MAJOR:MINOR rwm"`);
+  if (typeof spec.seccomp === 'object') {
+    const { problems } = parseSeccompProfile(spec.seccomp.profile);
+    if (problems.length)
+      throw new InvalidContainerSpecError('seccomp', `bad profile: ${problems.join('; ')}`);
+  }
+}
+
+/** The OCI linux.seccomp of the container: none when privileged or unconfined. */
+function seccompOf(spec: ContainerSpec, caps: string[], ctx: OciContext): OciSeccomp | undefined {
+  if (spec.privileged || spec.seccomp === 'unconfined') return undefined;
+  const profile = typeof spec.seccomp === 'object' ? spec.seccomp.profile : defaultSeccompProfile();
+  return resolveSeccompProfile(profile, caps, ctx.seccompHost);
 }
 
 export function capName(cap: string): string {
@@ -233,7 +249,7 @@ export function buildOciConfig(spec: ContainerSpec, ctx: OciContext): Record<str
       devices: ctx.devices.map((d) => ({ path: d.target, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: 0, gid: 0 })), // prettier-ignore
       cgroupsPath: ctx.cgroupsPath,
       resources: resources(spec, ctx),
-      seccomp: spec.privileged || spec.seccomp === 'unconfined' ? undefined : defaultSeccompProfile(caps),
+      seccomp: seccompOf(spec, caps, ctx),
       rootfsPropagation: 'rprivate',
     },
   };

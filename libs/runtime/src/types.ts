@@ -1,5 +1,6 @@
 // The runtime's own vocabulary: what a caller asks for (ContainerSpec) and what it gets back. Plain data;
 // the agent maps a task's ServiceSpec onto a ContainerSpec.
+import type { SeccompProfile } from '@tsstack/model';
 
 export type RootfsSpec =
   /** Overlay of image snapshot dirs (top-most first, as overlayfs `lowerdir`) plus this container's own upper/work. */
@@ -70,8 +71,11 @@ export interface ContainerSpec {
   privileged?: boolean;
   /** Default true, as tsstack's security default. */
   noNewPrivileges?: boolean;
-  /** Default 'default' (Docker-equivalent profile). */
-  seccomp?: 'default' | 'unconfined';
+  /**
+   * Default 'default': tsstack's allowlist (libs/runtime/src/seccomp/default-profile.ts, Docker's behaviour);
+   * 'unconfined' none; or a Docker-format profile (`security_opt: [seccomp=FILE]`).
+   */
+  seccomp?: 'default' | 'unconfined' | { profile: SeccompProfile };
   sysctls?: Record<string, string>;
   ulimits?: Record<string, { soft: number; hard: number }>;
   /** Host device nodes to expose, e.g. { source: '/dev/fuse', target: '/dev/fuse', permissions: 'rwm' }. */

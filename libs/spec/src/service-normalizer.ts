@@ -7,6 +7,7 @@ import { NESTED_FIELDS, SERVICE_SUPPORTED, SERVICE_UNSUPPORTED } from './compose
 import { normalizeDeploy, normalizeResources } from './deploy-normalizer';
 import { parseMount } from './mounts-parser';
 import { parsePort } from './ports-parser';
+import { securityOptions } from './security-opts';
 import * as parts from './service-parts';
 import { isPlainObject, type PathSeg, type Tree } from './source-locations';
 import { parseBytes, parseDurationMs } from './units';
@@ -25,6 +26,8 @@ export interface ServiceContext {
     format: 'env' | 'raw',
     at: PathSeg[],
   ) => Record<string, string> | undefined;
+  /** Reads a side file (absolute path): its bytes, or undefined (issue added). */
+  readFile: (path: string, at: PathSeg[]) => Uint8Array | undefined;
 }
 
 const SERVICE_FIELDS = { supported: SERVICE_SUPPORTED, unsupported: SERVICE_UNSUPPORTED };
@@ -88,7 +91,7 @@ export function normalizeService(
     readOnly: bool('read_only'),
     capAdd: parts.strOrList(c, s.cap_add, at('cap_add')),
     capDrop: parts.strOrList(c, s.cap_drop, at('cap_drop')),
-    securityOpt: parts.strOrList(c, s.security_opt, at('security_opt')),
+    ...securityOptions(c, s.security_opt, at('security_opt'), ctx.readFile),
     devices: parts.devices(c, s.devices, at('devices')),
     deviceCgroupRules: parts.strOrList(c, s.device_cgroup_rules, at('device_cgroup_rules')),
     sysctls: toStringMap(

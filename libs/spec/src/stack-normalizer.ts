@@ -12,8 +12,6 @@ import type { Checker } from './value-schemas';
 export interface StackContext extends ServiceContext {
   /** Active profiles; '*' enables every profile. */
   profiles: string[];
-  /** Reads a config/secret file (absolute path): its bytes, or undefined (issue added). */
-  readFile: (path: string, at: PathSeg[]) => Uint8Array | undefined;
 }
 
 const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

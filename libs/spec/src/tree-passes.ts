@@ -1,6 +1,7 @@
 // libs/spec: passes over one loaded file's tree, in place: interpolation of every string value (keys are not
 // interpolated, as in Compose), and making relative paths absolute against the file's base directory
-// (build contexts, env_file, bind sources, config/secret files, extends.file), `~` as $HOME.
+// (build contexts, env_file, bind sources, config/secret files, extends.file, seccomp profile files), `~` as
+// $HOME.
 import * as path from 'node:path';
 import { interpolate, InterpolationError, type Lookup } from './interpolation';
 import type { IssueList } from './issue-list';
@@ -63,6 +64,9 @@ export function interpolateSlots(
   }
 }
 
+/** `seccomp=FILE` or `seccomp:FILE` naming a profile file (not `unconfined` or `builtin`). */
+export const SECCOMP_FILE = /^seccomp[=:](?!(?:unconfined|builtin)$)(.+)$/;
+
 function isRemote(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@') || s.startsWith('github.com/');
 }
@@ -103,6 +107,13 @@ export function resolvePaths(tree: Tree, base: string, home: string | undefined)
     }
     const ext = unwrap(svc.extends);
     if (isPlainObject(ext) && typeof ext.file === 'string') ext.file = abs(ext.file);
+    const opts = unwrap(svc.security_opt);
+    if (Array.isArray(opts)) {
+      opts.forEach((o, i) => {
+        const m = typeof o === 'string' ? SECCOMP_FILE.exec(o) : null;
+        if (m) opts[i] = `seccomp=${abs(m[1]!)}`;
+      });
+    }
   }
   for (const kind of ['configs', 'secrets']) {
     for (const o of Object.values(isPlainObject(tree[kind]) ? (tree[kind] as Tree) : {})) {

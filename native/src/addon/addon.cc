@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <string>
 
-extern char **environ;
+#include "core/sealed-init.h"
+
 
 namespace {
 
@@ -20,6 +22,20 @@ struct ShimResult {
   int pid = 0, shimPid = 0, errnum = 0;
   std::string step, message;
 };
+
+// One sealed copy of the init (tsstack-shim beside tsstack-runtime) for every container this process starts:
+// handed to each creator as fd TS_INIT_FD, so an `init: true` start copies nothing (see sealed-init.h). Made on
+// first use; -1 (each creator then copies for itself) when it cannot be made.
+int SharedInit(const std::string &runtime) {
+  static std::once_flag once;
+  static int fd = -1;
+  std::call_once(once, [&] {
+    std::string shim = runtime.substr(0, runtime.rfind('/') + 1) + "tsstack-shim";
+    ts_error err;
+    fd = ts_sealed_init(shim.c_str(), &err);
+  });
+  return fd;
+}
 
 ShimResult RunShim(const std::string &shim, const std::string &stateDir, const std::string &config) {
   ShimResult r;
@@ -36,9 +52,13 @@ ShimResult RunShim(const std::string &shim, const std::string &stateDir, const s
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
+  int init = SharedInit(shim);
+  if (init >= 0) posix_spawn_file_actions_adddup2(&actions, init, TS_INIT_FD);
   const char *argv[] = {shim.c_str(), "shim-create", stateDir.c_str(), config.c_str(), nullptr};
+  // None of the agent's environment reaches the creator, the shim or the container process before its exec.
+  const char *envp[] = {nullptr};
   pid_t pid;
-  int rc = posix_spawn(&pid, shim.c_str(), &actions, nullptr, const_cast<char **>(argv), environ);
+  int rc = posix_spawn(&pid, shim.c_str(), &actions, nullptr, const_cast<char **>(argv), const_cast<char **>(envp));
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (rc != 0) {

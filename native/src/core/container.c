@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "mounts.h"
+#include "sealed-init.h"
+#include "seccomp.h"
 #include "security.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -28,6 +30,7 @@ extern char **environ;
 
 typedef struct child_fds {
   int go_read, status_write, stdin_fd, stdout_fd, stderr_fd, tty_slave;
+  int init_fd; /* sealed copy of the init binary (init: true), else -1 */
   int ns_fds[8];
   int ns_types[8];
   size_t nns_fds;
@@ -101,6 +104,9 @@ static int child_setup(const ts_spec *s, const child_fds *f, ts_error *err) {
   if (ts_apply_rlimits(s, err) < 0) return -1;
   if (make_cwd(s->cwd, err) < 0) return -1;
   if (setup_stdio(f, err) < 0) return -1;
+  /* Without no_new_privs the kernel takes a filter only from a holder of CAP_SYS_ADMIN: load it while we
+   * still are one (as runc does); with it, as late as possible, just before exec. */
+  if (!s->no_new_privileges && ts_apply_seccomp(s, err) < 0) return -1;
   return ts_apply_identity(s, err);
 }
 
@@ -108,7 +114,7 @@ static void exec_program(const ts_spec *s, int status_fd) {
   ts_error err = {0};
   reset_signals();
   if (s->has_umask) umask(s->umask);
-  if (ts_apply_seccomp(s, &err) == 0) {
+  if (!s->no_new_privileges || ts_apply_seccomp(s, &err) == 0) {
     environ = s->env;
     execvp(s->args[0], s->args);
     ts_fail(&err, errno, "exec", "%s", s->args[0]);
@@ -117,34 +123,16 @@ static void exec_program(const ts_spec *s, int status_fd) {
   _exit(127);
 }
 
-/* PID 1 for `init: true`: forwards every signal to the program and reaps every child; exits as the program
- * did (128 + signal when it was killed, as tini does). */
-static void run_init(const ts_spec *s, int status_fd) {
-  sigset_t all;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, NULL);
-  pid_t program = fork();
-  if (program < 0) {
-    ts_error err;
-    ts_fail(&err, errno, "init", "fork the program");
-    report(status_fd, 'E', &err);
-    _exit(127);
-  }
-  if (program == 0) exec_program(s, status_fd);
-  syscall(SYS_close_range, 3, ~0U, 0);
-  for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&all, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      kill(program, sig);
-      continue;
-    }
-    int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == program) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  }
+/* `init: true`: PID 1 becomes the init (shim/init.c) exec'd from its sealed copy, under the container's
+ * filter, identity and environment. It runs the program and reports a failed exec on `status_fd`. */
+static void exec_init(const ts_spec *s, int init_fd, int status_fd) {
+  ts_error err = {0};
+  reset_signals();
+  if (s->has_umask) umask(s->umask);
+  if (!s->no_new_privileges || ts_apply_seccomp(s, &err) == 0)
+    ts_exec_sealed_init(init_fd, status_fd, s->args, s->env, &err);
+  report(status_fd, 'E', &err);
+  _exit(127);
 }
 
 static void child_main(const ts_spec *s, const child_fds *f) {
@@ -161,7 +149,7 @@ static void child_main(const ts_spec *s, const child_fds *f) {
   if (wait_byte(f->go_read, 'S') < 0) _exit(126);
   prctl(PR_SET_PDEATHSIG, 0);
   close(f->go_read);
-  if (s->init) run_init(s, f->status_write);
+  if (s->init) exec_init(s, f->init_fd, f->status_write);
   exec_program(s, f->status_write);
 }
 
@@ -205,7 +193,8 @@ int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
   memset(c, 0, sizeof *c);
   c->pid = -1;
   int go[2] = {-1, -1}, status[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
-  child_fds f = {.go_read = -1, .status_write = -1, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .tty_slave = -1};
+  child_fds f = {.go_read = -1, .status_write = -1, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .tty_slave = -1,
+                 .init_fd = -1};
   int master = -1;
   unsigned long flags = 0;
   for (size_t i = 0; i < s->nnamespaces; i++) {
@@ -220,6 +209,13 @@ int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
       f.ns_types[f.nns_fds++] = ns->type;
     } else if (ns->type != CLONE_NEWCGROUP) {
       flags |= (unsigned long)ns->type;
+    }
+  }
+  if (s->init) {
+    f.init_fd = s->init_fd >= 0 ? fcntl(s->init_fd, F_DUPFD_CLOEXEC, 3) : ts_sealed_init(s->init_path, err);
+    if (f.init_fd < 0) {
+      if (s->init_fd >= 0) ts_fail(err, errno, "init", "dup the sealed init");
+      goto fail;
     }
   }
   if (s->cgroups_path) {
@@ -256,6 +252,7 @@ int ts_container_create(const ts_spec *s, ts_container *c, ts_error *err) {
   close_fd(&errp[1]);
   close_fd(&f.stdin_fd);
   close_fd(&f.tty_slave);
+  close_fd(&f.init_fd);
   for (size_t i = 0; i < f.nns_fds; i++) close(f.ns_fds[i]);
   f.nns_fds = 0;
   if (c->has_cgroup && ts_cgroup_enter(&c->cgroup, pid, err) < 0) goto fail;
@@ -293,6 +290,7 @@ fail:
   close_fd(&errp[1]);
   close_fd(&f.stdin_fd);
   close_fd(&f.tty_slave);
+  close_fd(&f.init_fd);
   close_fd(&master);
   if (c->has_cgroup) ts_cgroup_destroy(&c->cgroup);
   c->has_cgroup = 0;

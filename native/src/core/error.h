@@ -3,6 +3,10 @@
 #ifndef TS_ERROR_H
 #define TS_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 typedef struct ts_error {
@@ -20,5 +24,9 @@ void ts_error_format(const ts_error *err, char *buf, size_t len);
 
 /* Symbolic errno name ("EINVAL"), or "E?" when unknown. */
 const char *ts_errno_name(int errnum);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

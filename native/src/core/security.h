@@ -1,5 +1,5 @@
-/* Process confinement applied in the child just before exec: rlimits, user and groups, capabilities,
- * no_new_privs and the seccomp filter (libseccomp, from the OCI-style rules in the spec). */
+/* Process confinement applied in the child before exec: rlimits, user and groups, capabilities and
+ * no_new_privs (the seccomp filter is seccomp.h). */
 #ifndef TS_SECURITY_H
 #define TS_SECURITY_H
 
@@ -9,6 +9,5 @@
 int ts_apply_rlimits(const ts_spec *spec, ts_error *err);
 /* Bounding set, groups, uid/gid (keeping caps across the switch), then the cap sets and ambient caps. */
 int ts_apply_identity(const ts_spec *spec, ts_error *err);
-int ts_apply_seccomp(const ts_spec *spec, ts_error *err);
 
 #endif

@@ -312,6 +312,7 @@ static void parse_annotations(json_object *a, ts_spec *s) {
 
 int ts_spec_load(const char *path, ts_spec *s, ts_error *err) {
   memset(s, 0, sizeof *s);
+  s->init_fd = -1;
   s->json = json_object_from_file(path);
   if (!s->json) return ts_fail(err, errno ? errno : EINVAL, SPEC_STEP, "cannot read %s: %s", path, json_util_get_last_err());
   json_object *root = get(s->json, "root");
@@ -357,6 +358,7 @@ void ts_spec_free(ts_spec *s) {
   free(s->readonly_paths);
   free(s->devices);
   free(s->resources.device_rules);
+  free(s->seccomp_insns);
   if (s->json) json_object_put(s->json);
   memset(s, 0, sizeof *s);
 }

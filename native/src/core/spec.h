@@ -12,6 +12,7 @@
 #include "error.h"
 
 struct json_object;
+struct sock_filter;
 
 typedef struct ts_mount {
   const char *destination, *type, *source, *data; /* data: the options the kernel gets as a string */
@@ -95,9 +96,17 @@ typedef struct ts_spec {
   const char *cgroups_path;
   ts_resources resources;
   struct json_object *seccomp; /* linux.seccomp, or NULL */
+  /* linux.seccomp as one BPF program, made by ts_seccomp_prepare (seccomp.h); NULL until then */
+  struct sock_filter *seccomp_insns;
+  unsigned short seccomp_len;
+  unsigned int seccomp_flags; /* SECCOMP_FILTER_FLAG_* */
   unsigned long rootfs_propagation;
   /* tsstack annotations */
   int init;
+  /* Not from the file: the init binary the caller gives for `init` (tsstack-shim), or a sealed copy of it it
+   * already holds (init_fd, -1 when none; see sealed-init.h). */
+  const char *init_path;
+  int init_fd;
   const char *log_path;
   int64_t log_max_size;
   int log_max_file;

@@ -5,6 +5,7 @@ import { CliError } from '../client/cli-errors';
 
 export interface ControllerStartOptions {
   listen: string;
+  policy?: string;
   redisUrl?: string;
   dataDir: string;
   heartbeatMs?: number;
@@ -16,6 +17,7 @@ type StartController = (opts: ControllerStartOptions) => Promise<{ url: string; 
 
 export interface ControllerFlags {
   listen: string;
+  policy?: string;
   redis?: string;
   dataDir?: string;
   heartbeatMs?: string;
@@ -43,9 +45,17 @@ export function controllerOptions(
   const heartbeatMs = positiveInt('--heartbeat-ms', o.heartbeatMs);
   const nodeDownAfterMisses = positiveInt('--node-down-after', o.nodeDownAfter);
   const leaseMs = positiveInt('--lease-ms', o.leaseMs);
+  const policy = o.policy ?? (env.TSSTACK_POLICY || undefined);
+  if (policy !== undefined && !['compose', 'strict'].includes(policy))
+    throw new CliError(
+      'BAD_FLAG',
+      `tsstack controller: --policy must be compose or strict, got "${policy}"`,
+      2,
+    );
   return {
     listen: o.listen,
     dataDir: o.dataDir ?? dataDir(env),
+    ...(policy ? { policy } : {}),
     ...(o.redis ? { redisUrl: o.redis } : {}),
     ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
     ...(nodeDownAfterMisses !== undefined ? { nodeDownAfterMisses } : {}),
@@ -73,6 +83,10 @@ export function register(program: Command): void {
     .option('--listen <addr>', 'address to listen on', '127.0.0.1:7700')
     .option('--redis <url>', 'redis URL (default: start and own a local redis-server under the data dir)')
     .option('--data-dir <dir>', 'data directory (default: $TSSTACK_DATA_DIR or /var/lib/tsstack)')
+    .option(
+      '--policy <policy>',
+      'compose (default: what Compose accepts) or strict (refuse settings that weaken isolation: privileged, dangerous cap_add, host pid/network, sensitive binds, raw devices, seccomp unconfined); default $TSSTACK_POLICY',
+    )
     .option('--heartbeat-ms <ms>', 'interval agents send heartbeats at (default 2000)')
     .option('--node-down-after <n>', 'missed heartbeats before a node is down and its tasks move (default 3)')
     .option(

@@ -10,6 +10,7 @@ import { CliError } from '../client/cli-errors';
 import { ensureControlPlane } from './embedded';
 import { collect, loadStackFiles, type StackFileOptions } from './stack-file';
 import { orphanWarning, renderPlan } from '../render/plan-renderer';
+import { renderRiskWarnings } from '../render/risk-renderer';
 import { followProgress } from './up-progress';
 import { AttachedUp } from './up-attached';
 import { forgetStopped } from './stop-start.command';
@@ -61,6 +62,15 @@ export function applyPullFlag(spec: StackSpec, pull: string | undefined): void {
   for (const svc of Object.values(spec.services)) if (!svc.build) svc.pullPolicy = policy;
 }
 
+/**
+ * Names on stderr, per service, the settings that weaken its isolation (libs/planner's review, loaded when a
+ * command runs); binds of the data dir count as tsstack's own state.
+ */
+async function warnRisks(spec: StackSpec): Promise<void> {
+  const { reviewStack } = await import('@tsstack/planner');
+  process.stderr.write(renderRiskWarnings(reviewStack(spec, [dataDir(process.env)])));
+}
+
 /** Builds (or refuses to build) the stack's `build:` services before `up` deploys anything. */
 async function prepareBuilds(spec: StackSpec, o: UpOptions, cmd: Command): Promise<void> {
   const ctx = cliContext(cmd);
@@ -89,6 +99,7 @@ export function register(program: Command): void {
       const spec = await loadStackFiles(o);
       applyScale(spec, o.scale ?? []);
       applyPullFlag(spec, o.pull);
+      await warnRisks(spec);
       await prepareBuilds(spec, o, cmd);
       const client = await ensureControlPlane(cliContext(cmd), dataDir(process.env));
       const since = new Date().toISOString();
@@ -115,6 +126,7 @@ export function register(program: Command): void {
     .option('--remove-orphans', 'plan the removal of services no longer in the stack files')
     .action(async (o: UpOptions, cmd: Command) => {
       const spec = await loadStackFiles(o);
+      await warnRisks(spec);
       if (cliContext(cmd).isDefault && buildTargets(spec).length)
         await pinBuiltImages(spec, openStore({ root: embeddedAgentImageRoot(dataDir(process.env)) }));
       const res = await makeClient(cmd).plan(spec.name, spec, o.removeOrphans === true);

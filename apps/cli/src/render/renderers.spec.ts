@@ -1,4 +1,5 @@
 import { orphanWarning, renderPlan } from './plan-renderer';
+import { renderRiskWarnings } from './risk-renderer';
 import { atGoal, progressFromTasks } from './progress-from-tasks';
 import type { TaskRow } from '../client/api-types';
 import { renderPs, renderTable } from './table-renderer';
@@ -184,5 +185,30 @@ describe('progressFromTasks', () => {
   it('matches task rows named <stack>_<service>, as the controller lists them', () => {
     const p = progressFromTasks({ web: 2 }, [t('hello_web', 'running'), t('hello_web', 'running')], 'hello');
     expect(p).toEqual([{ service: 'web', phase: 'running', ready: 2, desired: 2 }]);
+  });
+});
+
+describe('renderRiskWarnings', () => {
+  it('warns once per service, one line per setting with its reason, and names the strict policy', () => {
+    const out = renderRiskWarnings([
+      {
+        service: 'admin',
+        risks: [
+          { field: 'privileged', setting: 'privileged: true', reason: 'root on the host' },
+          { field: 'volumes[0]', setting: '/etc:/host-etc', reason: 'host configuration' },
+        ],
+      },
+      { service: 'agent', risks: [{ field: 'pid', setting: 'pid: host', reason: 'every process' }] },
+    ]);
+    expect(out.split('\n')).toEqual([
+      'warning: service admin weakens its isolation from the host:',
+      '  privileged: true — root on the host',
+      '  /etc:/host-etc — host configuration',
+      'warning: service agent weakens its isolation from the host:',
+      '  pid: host — every process',
+      '(a controller started with --policy strict refuses these settings)',
+      '',
+    ]);
+    expect(renderRiskWarnings([])).toBe('');
   });
 });

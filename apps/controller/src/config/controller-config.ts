@@ -30,7 +30,16 @@ export interface ControllerOptions {
    * stop it only this long after (default 1000 ms; 0 = no drain).
    */
   endpointDrainMs?: number;
+  /**
+   * What deploys accept: `compose` (default) everything Compose does; `strict` refuses settings that weaken a
+   * container's isolation (privileged, dangerous cap_add, host pid/network, binds of sensitive host paths,
+   * raw devices, seccomp unconfined: libs/planner riskySettings).
+   */
+  policy?: string;
 }
+
+export type DeployPolicy = 'compose' | 'strict';
+export const DEPLOY_POLICIES: DeployPolicy[] = ['compose', 'strict'];
 
 export interface ControllerConfig {
   host: string;
@@ -46,6 +55,7 @@ export interface ControllerConfig {
   dropStoppingAfterMs: number;
   eventsSlowClientBytes: number;
   endpointDrainMs: number;
+  policy: DeployPolicy;
 }
 
 class ConfigError extends TsstackError {
@@ -66,6 +76,9 @@ export function parseConfig(o: ControllerOptions): ControllerConfig {
     throw new ConfigError('listen', `"${o.listen}" is not host:port (e.g. 127.0.0.1:7700, port 0 = any)`);
   if (!o.dataDir) throw new ConfigError('dataDir', 'is required (e.g. /var/lib/tsstack)');
   const heartbeatMs = positive('heartbeatMs', o.heartbeatMs, 2000);
+  const policy = (o.policy ?? 'compose') as DeployPolicy;
+  if (!DEPLOY_POLICIES.includes(policy))
+    throw new ConfigError('policy', `"${o.policy}" is not one of ${DEPLOY_POLICIES.join(', ')}`);
   return {
     host: m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0',
     port: Number(m[2]),
@@ -79,5 +92,6 @@ export function parseConfig(o: ControllerOptions): ControllerConfig {
     dropStoppingAfterMs: positive('stoppingGraceMs', o.stoppingGraceMs, 30_000),
     eventsSlowClientBytes: positive('eventsSlowClientBytes', o.eventsSlowClientBytes, 8 * 2 ** 20),
     endpointDrainMs: o.endpointDrainMs === 0 ? 0 : positive('endpointDrainMs', o.endpointDrainMs, 1000),
+    policy,
   };
 }

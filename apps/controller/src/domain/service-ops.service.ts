@@ -7,6 +7,7 @@ import {
   SpecError,
   TaskState,
   type ServiceResponse,
+  type ServiceSpec,
   type ServiceSummary,
   type ServiceUpdateRequest,
   type TaskRow,
@@ -15,7 +16,8 @@ import {
 } from '@tsstack/model';
 import { isCurrent, isGlobal, type UpdateProgress } from '@tsstack/planner';
 import type { EventInput, ServiceRecord, StateStore } from '@tsstack/store';
-import { completeService } from './spec-defaults';
+import { admitStack, COMPOSE_POLICY, type DeployPolicyOptions } from './deploy-policy';
+import { completeService, seccompIssues } from './spec-defaults';
 import { withForce, withRollback, withSpec } from './service-records';
 
 const RETRIES = 5;
@@ -52,7 +54,10 @@ export function taskRow(t: Task): TaskRow {
 }
 
 export class ServiceOps {
-  constructor(private readonly store: StateStore) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly policy: DeployPolicyOptions = COMPOSE_POLICY,
+  ) {}
 
   private async summaries(filter: (s: ServiceRecord) => boolean): Promise<Array<ServiceResponse>> {
     const services = (await this.store.listServices()).filter(filter);
@@ -151,9 +156,10 @@ export class ServiceOps {
     });
   }
 
-  update(stack: string, name: string, req: ServiceUpdateRequest): Promise<ServiceRecord> {
+  async update(stack: string, name: string, req: ServiceUpdateRequest): Promise<ServiceRecord> {
+    const spec = req.spec ? await this.admitted(stack, name, req.spec) : undefined;
     return this.change(stack, name, (cur, now) => {
-      let next = req.spec ? (withSpec(cur, completeService(name, req.spec), now) ?? cur) : cur;
+      let next = spec ? (withSpec(cur, spec, now) ?? cur) : cur;
       if (req.force) next = withForce(next, now);
       return {
         next,
@@ -165,6 +171,16 @@ export class ServiceOps {
         },
       };
     });
+  }
+
+  /** A new spec for a service, checked and admitted by the policy as a stack deploy would be. */
+  private async admitted(stack: string, name: string, raw: unknown): Promise<ServiceSpec> {
+    const spec = completeService(name, raw);
+    const issues = seccompIssues(spec, `services.${name}`);
+    if (issues.length) throw new SpecError(issues);
+    const stored = (await this.store.getStack(stack))?.spec;
+    admitStack(this.policy, { name: stack, services: { [name]: spec }, networks: {}, volumes: stored?.volumes ?? {}, configs: {}, secrets: {} }); // prettier-ignore
+    return spec;
   }
 
   restart(stack: string, name: string): Promise<ServiceRecord> {

@@ -3,6 +3,7 @@
 import {
   DEFAULT_RESTART_POLICY,
   DEFAULT_UPDATE_CONFIG,
+  parseSeccompProfile,
   SpecError,
   type ServiceSpec,
   type SpecIssue,
@@ -81,6 +82,14 @@ function issue(path: string, message: string): SpecIssue {
   return { file: '<request>', path, message };
 }
 
+/** Problems of a seccomp profile sent with a service (`at`: the service's path). */
+export function seccompIssues(svc: ServiceSpec, at: string): SpecIssue[] {
+  if (svc.seccompProfile === undefined) return [];
+  return parseSeccompProfile(svc.seccompProfile).problems.map((p) =>
+    issue(`${at}.security_opt`, `seccomp profile: ${p}`),
+  );
+}
+
 /** The stack with defaults filled in; throws SpecError listing every problem. */
 export function completeStack(name: string, raw: unknown): StackSpec {
   const issues: SpecIssue[] = [];
@@ -132,6 +141,7 @@ export function completeStack(name: string, raw: unknown): StackSpec {
         else throw err;
       }
     }
+    issues.push(...seccompIssues(svc, at));
     services[svcName] = svc;
   }
   if (issues.length) throw new SpecError(issues);

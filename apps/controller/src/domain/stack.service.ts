@@ -10,16 +10,27 @@ import {
 } from '@tsstack/model';
 import { keepOrphans, planStack } from '@tsstack/planner';
 import type { EventInput, ServiceRecord, StackRecord, StateStore } from '@tsstack/store';
+import { admitStack, COMPOSE_POLICY, type DeployPolicyOptions } from './deploy-policy';
 import { completeStack } from './spec-defaults';
 import { newServiceRecord, withSpec } from './service-records';
 
 const RETRIES = 5;
 
 export class StackService {
-  constructor(private readonly store: StateStore) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly policy: DeployPolicyOptions = COMPOSE_POLICY,
+  ) {}
+
+  /** The stack with defaults, checked, and admitted by the policy (PolicyRefusedError naming each setting). */
+  private admit(name: string, raw: unknown): StackSpec {
+    const spec = completeStack(name, raw);
+    admitStack(this.policy, spec);
+    return spec;
+  }
 
   async plan(name: string, raw: unknown, removeOrphans = false): Promise<ServicePlan[]> {
-    const spec = completeStack(name, raw);
+    const spec = this.admit(name, raw);
     const cur = await this.store.getStack(name);
     return planStack(cur?.spec, spec, { removeOrphans });
   }
@@ -34,7 +45,7 @@ export class StackService {
     expectedVersion?: number,
     removeOrphans = false,
   ): Promise<DeployResponse> {
-    const spec = completeStack(name, raw);
+    const spec = this.admit(name, raw);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.deployOnce(name, spec, expectedVersion, removeOrphans);

@@ -25,6 +25,13 @@ describe('buildContainerSpec', () => {
       false,
     );
   });
+  it('maps security_opt seccomp to unconfined, the loaded profile or the default', () => {
+    const build = (over: Partial<ServiceSpec>) => buildContainerSpec(task({ command: ['x'], ...over }), {}, rootfs, [], { mode: 'none' }).seccomp; // prettier-ignore
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW' as const };
+    expect(build({})).toBe('default');
+    expect(build({ securityOpt: ['seccomp:unconfined'] })).toBe('unconfined');
+    expect(build({ securityOpt: ['seccomp=/p.json'], seccompProfile: profile })).toEqual({ profile });
+  });
   it('refuses a task with no command anywhere', () => {
     expect(() => buildContainerSpec(task({}), {}, rootfs, [], { mode: 'none' })).toThrow(/has no command/);
   });

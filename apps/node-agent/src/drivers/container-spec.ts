@@ -1,7 +1,7 @@
 // Pure mapping of a task onto a ContainerSpec for libs/runtime: Compose's command rules over the image
 // config, environment, user, mounts already planned on the host, resources and security options.
 import { createHash } from 'node:crypto';
-import type { HealthcheckSpec, Task } from '@tsstack/model';
+import type { HealthcheckSpec, ServiceSpec, Task } from '@tsstack/model';
 import { resolveCommand, type ImageConfig } from '@tsstack/image';
 import type { ContainerMount, ContainerSpec, NetworkMode, RootfsSpec } from '@tsstack/runtime';
 import { TASK_ID_LABEL } from '../exec/assignment-reconcile';
@@ -24,6 +24,13 @@ export function hostMountsToContainer(mounts: HostMount[]): ContainerMount[] {
         ? { type: 'bind', source: m.source, target: m.target, readOnly: m.readOnly }
         : { type: 'bind', source: m.source, target: m.target, readOnly: true },
   );
+}
+
+/** `security_opt: [seccomp=...]`: unconfined, the profile read at load time, or tsstack's default. */
+function seccompOf(s: ServiceSpec): ContainerSpec['seccomp'] {
+  if (s.securityOpt.includes('seccomp=unconfined') || s.securityOpt.includes('seccomp:unconfined'))
+    return 'unconfined';
+  return s.seccompProfile ? { profile: s.seccompProfile } : 'default';
 }
 
 /** The image's HEALTHCHECK (nanoseconds) as a service healthcheck (milliseconds), when the service has none. */
@@ -92,7 +99,7 @@ export function buildContainerSpec(
     capDrop: s.capDrop,
     privileged: s.privileged,
     noNewPrivileges: !s.securityOpt.includes('no-new-privileges:false'),
-    seccomp: s.securityOpt.includes('seccomp=unconfined') || s.securityOpt.includes('seccomp:unconfined') ? 'unconfined' : 'default', // prettier-ignore
+    seccomp: seccompOf(s),
     sysctls: s.sysctls,
     ulimits: s.ulimits,
     devices: s.devices,
